@@ -1,0 +1,40 @@
+//! `demo-client`: the client side of the HTTP integration example, traced with `#[traced]`.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Sends one traced GET to the demo server and prints its span.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// The URL to GET.
+    #[arg(long, default_value = "http://127.0.0.1:8082/")]
+    url: String,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let guard = match otel_runtime::builder()
+        .service_name("demo-client")
+        .install()
+    {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("demo-client: cannot set tracing up: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = actix_rt::System::new().block_on(demo_client::fetch(&args.url));
+    drop(guard); // flushes the client span
+    match result {
+        Ok(body) => {
+            eprint!("demo-client: {}: {body}", args.url);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("demo-client: GET {} failed: {error}", args.url);
+            ExitCode::FAILURE
+        }
+    }
+}
