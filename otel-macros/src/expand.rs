@@ -114,7 +114,13 @@ fn fake_return(output: &ReturnType, block: &syn::Block) -> TokenStream {
     let statements = &block.stmts;
     quote_spanned! {span=>
         {
-            #[allow(unreachable_code, clippy::diverging_sub_expression, clippy::let_unit_value)]
+            #[allow(
+                unreachable_code,
+                clippy::diverging_sub_expression,
+                clippy::empty_loop,
+                clippy::let_unit_value,
+                clippy::needless_return
+            )]
             if false {
                 let #fake: #ty = loop {};
                 return #fake;

@@ -18,8 +18,8 @@ mod instrument;
 mod memory;
 mod panic_capture;
 pub mod propagation;
-pub mod tracecontext;
 mod setup;
+pub mod tracecontext;
 mod warn;
 
 #[cfg(any(feature = "actix-web", feature = "awc"))]

@@ -74,7 +74,12 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
 )]
 
 use std::sync::LazyLock;
@@ -314,9 +319,9 @@ fn hex_u8(high: u8, low: u8) -> Option<u8> {
 
 /// 32 lowercase hex digits as a `u128`.
 fn hex_u128(digits: &[u8]) -> Option<u128> {
-    digits
-        .iter()
-        .try_fold(0u128, |acc, &c| Some((acc << 4) | u128::from(hex_digit(c)?)))
+    digits.iter().try_fold(0u128, |acc, &c| {
+        Some((acc << 4) | u128::from(hex_digit(c)?))
+    })
 }
 
 /// 16 lowercase hex digits as a `u64`.
@@ -505,7 +510,8 @@ mod tests {
 
     impl Injector for Carrier {
         fn set(&mut self, key: &str, value: String) {
-            self.headers.retain(|(name, _)| !name.eq_ignore_ascii_case(key));
+            self.headers
+                .retain(|(name, _)| !name.eq_ignore_ascii_case(key));
             self.headers.push((key.to_owned(), value));
         }
     }
@@ -572,7 +578,12 @@ mod tests {
         }
     }
 
-    fn owned_case(name: &str, traceparent: Vec<String>, tracestate: Vec<String>, expect: Expect) -> Case {
+    fn owned_case(
+        name: &str,
+        traceparent: Vec<String>,
+        tracestate: Vec<String>,
+        expect: Expect,
+    ) -> Case {
         Case {
             name: name.to_owned(),
             traceparent,
@@ -858,20 +869,28 @@ mod tests {
                 ));
             }
         }
-        assert!(failures.is_empty(), "{} failing rows:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} failing rows:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
         count
     }
 
     fn shorten(expect: &Expect) -> Expect {
         match expect {
-            Expect::Parent { trace_id, span_id, flags, tracestate } if tracestate.len() > 200 => {
-                Expect::Parent {
-                    trace_id: *trace_id,
-                    span_id: *span_id,
-                    flags: *flags,
-                    tracestate: format!("{}...({} bytes)", &tracestate[..100], tracestate.len()),
-                }
-            }
+            Expect::Parent {
+                trace_id,
+                span_id,
+                flags,
+                tracestate,
+            } if tracestate.len() > 200 => Expect::Parent {
+                trace_id: *trace_id,
+                span_id: *span_id,
+                flags: *flags,
+                tracestate: format!("{}...({} bytes)", &tracestate[..100], tracestate.len()),
+            },
             other => other.clone(),
         }
     }
@@ -894,14 +913,31 @@ mod tests {
     #[test]
     fn header_names_are_case_insensitive() {
         let cases: Vec<(&str, Vec<(&str, &str)>, Expect)> = vec![
-            ("mixed case", vec![("TraceParent", TP), ("TraceState", "foo=1")], parent(0x01, "foo=1")),
-            ("upper case", vec![("TRACEPARENT", TP), ("TRACESTATE", "foo=1")], parent(0x01, "foo=1")),
+            (
+                "mixed case",
+                vec![("TraceParent", TP), ("TraceState", "foo=1")],
+                parent(0x01, "foo=1"),
+            ),
+            (
+                "upper case",
+                vec![("TRACEPARENT", TP), ("TRACESTATE", "foo=1")],
+                parent(0x01, "foo=1"),
+            ),
             (
                 "differently spelled tracestate lines join in order",
-                vec![("tracestate", "a=1"), ("TraceParent", TP), ("TRACESTATE", "b=2"), ("tracestate", "c=3")],
+                vec![
+                    ("tracestate", "a=1"),
+                    ("TraceParent", TP),
+                    ("TRACESTATE", "b=2"),
+                    ("tracestate", "c=3"),
+                ],
                 parent(0x01, "a=1,b=2,c=3"),
             ),
-            ("two spellings of traceparent", vec![("traceparent", TP), ("TRACEPARENT", TP)], Expect::Invalid),
+            (
+                "two spellings of traceparent",
+                vec![("traceparent", TP), ("TRACEPARENT", TP)],
+                Expect::Invalid,
+            ),
         ];
         for (name, headers, expect) in cases {
             let got = outcome(&extract(&Carrier::new(&headers)));
@@ -912,13 +948,45 @@ mod tests {
     #[test]
     fn case_sensitive_carriers_fall_back_to_keys() {
         let cases: Vec<(&str, Vec<(&'static str, &'static str)>, Expect)> = vec![
-            ("lowercase", vec![("traceparent", TP), ("tracestate", "foo=1")], parent(0x01, "foo=1")),
-            ("mixed case", vec![("TraceParent", TP), ("TraceState", "foo=1")], parent(0x01, "foo=1")),
-            ("upper case", vec![("TRACEPARENT", TP), ("TRACESTATE", "foo=1")], parent(0x01, "foo=1")),
-            ("mixed case, listed twice by keys()", vec![("TraceParent", TP), ("Accept", "*/*"), ("TraceParent", TP)], Expect::Invalid),
-            ("two spellings", vec![("TraceParent", TP), ("TRACEPARENT", TP)], Expect::Invalid),
-            ("tracestate under two spellings", vec![("traceparent", TP), ("TraceState", "a=1"), ("TRACESTATE", "b=2")], parent(0x01, "b=2,a=1")),
-            ("similar names do not match", vec![("traceparent2", TP), ("x-traceparent", TP)], Expect::Invalid),
+            (
+                "lowercase",
+                vec![("traceparent", TP), ("tracestate", "foo=1")],
+                parent(0x01, "foo=1"),
+            ),
+            (
+                "mixed case",
+                vec![("TraceParent", TP), ("TraceState", "foo=1")],
+                parent(0x01, "foo=1"),
+            ),
+            (
+                "upper case",
+                vec![("TRACEPARENT", TP), ("TRACESTATE", "foo=1")],
+                parent(0x01, "foo=1"),
+            ),
+            (
+                "mixed case, listed twice by keys()",
+                vec![("TraceParent", TP), ("Accept", "*/*"), ("TraceParent", TP)],
+                Expect::Invalid,
+            ),
+            (
+                "two spellings",
+                vec![("TraceParent", TP), ("TRACEPARENT", TP)],
+                Expect::Invalid,
+            ),
+            (
+                "tracestate under two spellings",
+                vec![
+                    ("traceparent", TP),
+                    ("TraceState", "a=1"),
+                    ("TRACESTATE", "b=2"),
+                ],
+                parent(0x01, "b=2,a=1"),
+            ),
+            (
+                "similar names do not match",
+                vec![("traceparent2", TP), ("x-traceparent", TP)],
+                Expect::Invalid,
+            ),
             ("absent", vec![("accept", "*/*")], Expect::Invalid),
         ];
         for (name, headers, expect) in cases {
@@ -947,7 +1015,9 @@ mod tests {
             false,
             TraceState::default(),
         );
-        let cx = Context::new().with_value(Marker(42)).with_remote_span_context(local.clone());
+        let cx = Context::new()
+            .with_value(Marker(42))
+            .with_remote_span_context(local.clone());
         let propagator = TraceContextPropagator::default();
 
         let bad = Carrier::with(&[TP.to_owned(), TP.to_owned()], &["foo=1".to_owned()]);
@@ -957,7 +1027,11 @@ mod tests {
 
         let good = Carrier::with(&[TP.to_owned()], &[]);
         let got = propagator.extract_with_context(&cx, &good);
-        assert_eq!(got.get::<Marker>(), Some(&Marker(42)), "other values survive");
+        assert_eq!(
+            got.get::<Marker>(),
+            Some(&Marker(42)),
+            "other values survive"
+        );
         assert_eq!(outcome(&got), parent(0x01, ""));
     }
 
@@ -979,14 +1053,34 @@ mod tests {
 
     #[test]
     fn inject_writes_version_00_and_masked_flags() {
-        let ts = TraceState::from_key_value([("congo", "t61rcWkgMzE"), ("rojo", "00f067aa0ba902b7")]).unwrap();
-        for (flags, written) in [(0x00, "00"), (0x01, "01"), (0x02, "02"), (0x03, "03"), (0x04, "00"), (0xff, "03"), (0xfd, "01")] {
+        let ts =
+            TraceState::from_key_value([("congo", "t61rcWkgMzE"), ("rojo", "00f067aa0ba902b7")])
+                .unwrap();
+        for (flags, written) in [
+            (0x00, "00"),
+            (0x01, "01"),
+            (0x02, "02"),
+            (0x03, "03"),
+            (0x04, "00"),
+            (0xff, "03"),
+            (0xfd, "01"),
+        ] {
             let carrier = inject(&context(TRACE_ID, SPAN_ID, flags, ts.clone()));
-            assert_eq!(carrier.values("traceparent"), vec![format!("00-{TID}-{SID}-{written}")], "flags {flags:#04x}");
-            assert_eq!(carrier.values("tracestate"), vec!["congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"]);
+            assert_eq!(
+                carrier.values("traceparent"),
+                vec![format!("00-{TID}-{SID}-{written}")],
+                "flags {flags:#04x}"
+            );
+            assert_eq!(
+                carrier.values("tracestate"),
+                vec!["congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"]
+            );
         }
         let carrier = inject(&context(1, 1, 0x01, TraceState::default()));
-        assert_eq!(carrier.values("traceparent"), vec![format!("00-{}1-{}1-01", "0".repeat(31), "0".repeat(15))]);
+        assert_eq!(
+            carrier.values("traceparent"),
+            vec![format!("00-{}1-{}1-01", "0".repeat(31), "0".repeat(15))]
+        );
     }
 
     #[test]
@@ -1017,15 +1111,29 @@ mod tests {
     #[test]
     fn inject_nothing_for_invalid_context() {
         assert!(inject(&Context::new()).headers.is_empty());
-        assert!(inject(&context(0, SPAN_ID, 0x01, TraceState::default())).headers.is_empty());
-        assert!(inject(&context(TRACE_ID, 0, 0x01, TraceState::default())).headers.is_empty());
+        assert!(inject(&context(0, SPAN_ID, 0x01, TraceState::default()))
+            .headers
+            .is_empty());
+        assert!(inject(&context(TRACE_ID, 0, 0x01, TraceState::default()))
+            .headers
+            .is_empty());
     }
 
     #[test]
     fn round_trip_every_valid_row() {
         let mut checked = 0;
-        for case in traceparent_cases().into_iter().chain(tracestate_cases()).chain(large_cases()) {
-            let Expect::Parent { trace_id, span_id, flags, tracestate } = &case.expect else {
+        for case in traceparent_cases()
+            .into_iter()
+            .chain(tracestate_cases())
+            .chain(large_cases())
+        {
+            let Expect::Parent {
+                trace_id,
+                span_id,
+                flags,
+                tracestate,
+            } = &case.expect
+            else {
                 continue;
             };
             let cx = extract(&Carrier::with(&case.traceparent, &case.tracestate));
@@ -1036,9 +1144,18 @@ mod tests {
                 "{}",
                 case.name
             );
-            let expected_ts: Vec<&str> = if tracestate.is_empty() { vec![] } else { vec![tracestate.as_str()] };
+            let expected_ts: Vec<&str> = if tracestate.is_empty() {
+                vec![]
+            } else {
+                vec![tracestate.as_str()]
+            };
             assert_eq!(injected.values("tracestate"), expected_ts, "{}", case.name);
-            assert_eq!(outcome(&extract(&injected)), case.expect, "{}: second hop", case.name);
+            assert_eq!(
+                outcome(&extract(&injected)),
+                case.expect,
+                "{}: second hop",
+                case.name
+            );
             checked += 1;
         }
         assert!(checked > 60);
@@ -1046,14 +1163,23 @@ mod tests {
 
     #[test]
     fn future_version_is_downgraded_to_00() {
-        let cx = extract(&Carrier::new(&[("traceparent", &format!("cc-{TID}-{SID}-03-future-fields"))]));
-        assert_eq!(inject(&cx).values("traceparent"), vec![format!("00-{TID}-{SID}-03")]);
+        let cx = extract(&Carrier::new(&[(
+            "traceparent",
+            &format!("cc-{TID}-{SID}-03-future-fields"),
+        )]));
+        assert_eq!(
+            inject(&cx).values("traceparent"),
+            vec![format!("00-{TID}-{SID}-03")]
+        );
     }
 
     #[test]
     fn fields_are_the_two_headers() {
         let propagator = TraceContextPropagator::new();
-        assert_eq!(propagator.fields().collect::<Vec<_>>(), vec!["traceparent", "tracestate"]);
+        assert_eq!(
+            propagator.fields().collect::<Vec<_>>(),
+            vec!["traceparent", "tracestate"]
+        );
         assert!(format!("{:?}", propagator.clone()).contains("TraceContextPropagator"));
     }
 
@@ -1061,7 +1187,14 @@ mod tests {
     fn validators_agree_with_trace_state() {
         // Every key and value accepted here must be accepted by opentelemetry's TraceState.
         let keys = [
-            "a", "0", "a0_-*/z", "t@v", "0t@1v", "foo@", "t@vvvvvvvvvvvvv", "1foo",
+            "a",
+            "0",
+            "a0_-*/z",
+            "t@v",
+            "0t@1v",
+            "foo@",
+            "t@vvvvvvvvvvvvv",
+            "1foo",
         ];
         for key in keys {
             assert!(valid_key(key), "{key}");
@@ -1069,10 +1202,23 @@ mod tests {
         }
         let long = format!("{}@vendor", "t".repeat(249));
         assert!(valid_key(&long) && TraceState::from_key_value([(long.as_str(), "1")]).is_ok());
-        for key in ["", "A", "_a", "a@@b", "a@b@c", "a@-b", "t@vvvvvvvvvvvvvv", "a b", "a=b"] {
+        for key in [
+            "",
+            "A",
+            "_a",
+            "a@@b",
+            "a@b@c",
+            "a@-b",
+            "t@vvvvvvvvvvvvvv",
+            "a b",
+            "a=b",
+        ] {
             assert!(!valid_key(key), "{key:?}");
         }
-        let value: String = (0x20u8..=0x7e).filter(|c| !matches!(c, b',' | b'=')).map(char::from).collect();
+        let value: String = (0x20u8..=0x7e)
+            .filter(|c| !matches!(c, b',' | b'='))
+            .map(char::from)
+            .collect();
         assert!(valid_value(&value) && TraceState::from_key_value([("k", value.as_str())]).is_ok());
     }
 
@@ -1095,20 +1241,41 @@ mod tests {
     #[test]
     fn mutated_headers_never_panic_and_round_trip() {
         const ALPHABET: &[&str] = &[
-            "0", "1", "3", "9", "a", "f", "g", "A", "F", "-", "_", ",", "=", "@", " ", "\t", "\n", "\u{e9}", "\u{1f600}", "",
+            "0",
+            "1",
+            "3",
+            "9",
+            "a",
+            "f",
+            "g",
+            "A",
+            "F",
+            "-",
+            "_",
+            ",",
+            "=",
+            "@",
+            " ",
+            "\t",
+            "\n",
+            "\u{e9}",
+            "\u{1f600}",
+            "",
         ];
         let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
-        let seeds = [
-            format!("cc-{TID}-{SID}-03-x"),
-            TP.to_owned(),
-        ];
+        let seeds = [format!("cc-{TID}-{SID}-03-x"), TP.to_owned()];
         let state_seeds = ["a=1,b@c=2 , ,d= e", "foo=bar"];
         let mut accepted = 0;
         for _ in 0..20_000 {
             let mut traceparent: Vec<char> = seeds[rng.below(seeds.len())].chars().collect();
-            let mut tracestate: Vec<char> = state_seeds[rng.below(state_seeds.len())].chars().collect();
+            let mut tracestate: Vec<char> =
+                state_seeds[rng.below(state_seeds.len())].chars().collect();
             for _ in 0..rng.below(3) + 1 {
-                let target = if rng.below(2) == 0 { &mut traceparent } else { &mut tracestate };
+                let target = if rng.below(2) == 0 {
+                    &mut traceparent
+                } else {
+                    &mut tracestate
+                };
                 let at = rng.below(target.len() + 1);
                 let insert: Vec<char> = ALPHABET[rng.below(ALPHABET.len())].chars().collect();
                 match rng.below(3) {
@@ -1146,11 +1313,31 @@ mod tests {
         }
         let carriers = [
             Carrier::with(&[TP.to_owned()], std::slice::from_ref(&many)),
-            Carrier::with(&[TP.to_owned()], &[format!("a=1{}b=2", ", \t,".repeat(KIB64 / 4))]),
-            Carrier::with(&[TP.to_owned()], &[format!("{}{}", members(1..=31).join(","), ",".repeat(KIB64))]),
+            Carrier::with(
+                &[TP.to_owned()],
+                &[format!("a=1{}b=2", ", \t,".repeat(KIB64 / 4))],
+            ),
+            Carrier::with(
+                &[TP.to_owned()],
+                &[format!(
+                    "{}{}",
+                    members(1..=31).join(","),
+                    ",".repeat(KIB64)
+                )],
+            ),
             Carrier::with(&[TP.to_owned()], &[format!("foo={}", "v".repeat(KIB64))]),
-            Carrier::with(&[format!("{}-{}", tp("cc", TID, SID, "01"), "x".repeat(KIB64))], &[]),
-            Carrier::with(&[format!("{}{TP}{}", " ".repeat(KIB64), "\t".repeat(KIB64))], &[]),
+            Carrier::with(
+                &[format!(
+                    "{}-{}",
+                    tp("cc", TID, SID, "01"),
+                    "x".repeat(KIB64)
+                )],
+                &[],
+            ),
+            Carrier::with(
+                &[format!("{}{TP}{}", " ".repeat(KIB64), "\t".repeat(KIB64))],
+                &[],
+            ),
         ];
         let propagator = TraceContextPropagator::new();
         for carrier in &carriers {
@@ -1162,7 +1349,10 @@ mod tests {
             let per_call = start.elapsed() / rounds;
             // Linear work on 64 KiB takes microseconds (tens in a debug build); quadratic work
             // would take seconds. The bound is loose so that a loaded CI machine passes.
-            assert!(per_call < Duration::from_millis(20), "{per_call:?} per extract");
+            assert!(
+                per_call < Duration::from_millis(20),
+                "{per_call:?} per extract"
+            );
         }
     }
 }
