@@ -2,6 +2,9 @@
 
 use otel_runtime::{traced, TracedRequest};
 
+/// The `User-Agent` the client sends.
+pub const USER_AGENT: &str = concat!("demo-client/", env!("CARGO_PKG_VERSION"));
+
 /// Why the GET failed.
 #[derive(Debug)]
 pub enum FetchError {
@@ -25,7 +28,9 @@ impl std::error::Error for FetchError {}
 /// GETs `url` from a root CLIENT span and returns the response body.
 #[traced(kind = client)]
 pub async fn fetch(url: &str) -> Result<String, FetchError> {
-    let client = awc::Client::default();
+    let client = awc::Client::builder()
+        .add_default_header((awc::http::header::USER_AGENT, USER_AGENT))
+        .finish();
     let mut response = client
         .get(url)
         .send_traced()

@@ -19,6 +19,7 @@ mod memory;
 mod panic_capture;
 pub mod propagation;
 mod setup;
+pub mod testing;
 pub mod tracecontext;
 mod warn;
 

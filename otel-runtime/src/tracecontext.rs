@@ -54,7 +54,7 @@
 //! header there (the trait's default `get_all` returns only the first one, which hides duplicate
 //! `traceparent` headers and later `tracestate` lines). Header names are looked up in lowercase;
 //! carriers whose lookup is already case-insensitive, such as `http::HeaderMap` and actix-http's
-//! `HeaderMap` (and therefore [`HeaderExtractor`](crate::HeaderExtractor)), need nothing more.
+//! `HeaderMap` (and so this crate's `HeaderExtractor`), need nothing more.
 //! For case-sensitive carriers, when nothing is stored under the lowercase name, the carrier's
 //! [`Extractor::keys`] are scanned once for other spellings (for example `TraceParent`) and all
 //! their values are used; this is the only extra cost, one small allocation on requests without
@@ -910,9 +910,12 @@ mod tests {
         run(large_cases());
     }
 
+    /// A row name, the headers in order and the expected outcome.
+    type NamedHeaders = (&'static str, Vec<(&'static str, &'static str)>, Expect);
+
     #[test]
     fn header_names_are_case_insensitive() {
-        let cases: Vec<(&str, Vec<(&str, &str)>, Expect)> = vec![
+        let cases: Vec<NamedHeaders> = vec![
             (
                 "mixed case",
                 vec![("TraceParent", TP), ("TraceState", "foo=1")],
@@ -947,7 +950,7 @@ mod tests {
 
     #[test]
     fn case_sensitive_carriers_fall_back_to_keys() {
-        let cases: Vec<(&str, Vec<(&'static str, &'static str)>, Expect)> = vec![
+        let cases: Vec<NamedHeaders> = vec![
             (
                 "lowercase",
                 vec![("traceparent", TP), ("tracestate", "foo=1")],
