@@ -111,7 +111,24 @@ const MAX_VALUE_LEN: usize = 256;
 const MAX_AFTER_AT: usize = 13;
 
 /// Optional whitespace (RFC 7230 OWS): spaces and horizontal tabs.
-const OWS: [char; 2] = [' ', '\t'];
+fn is_ows(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// `s` without leading and trailing OWS.
+fn trim_ows(s: &str) -> &str {
+    let bytes = s.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|&c| !is_ows(c))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&c| !is_ows(c))
+        .map_or(start, |last| last + 1);
+    // Both ends sit next to ASCII bytes, so they are character boundaries.
+    s.get(start..end).unwrap_or_default()
+}
 
 static FIELDS: LazyLock<[String; 2]> =
     LazyLock::new(|| [TRACEPARENT_HEADER.to_owned(), TRACESTATE_HEADER.to_owned()]);
@@ -265,7 +282,7 @@ fn header_values<'a>(extractor: &'a dyn Extractor, name: &str) -> Option<Vec<&'a
 
 /// Parses one `traceparent` value into its trace-id, parent-id and (masked) flags.
 fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
-    let bytes = value.trim_matches(OWS).as_bytes();
+    let bytes = trim_ows(value).as_bytes();
     let head: &[u8; VERSION_00_LEN] = bytes.get(..VERSION_00_LEN)?.try_into().ok()?;
 
     let version = hex_u8(head[0], head[1])?;
@@ -335,11 +352,7 @@ fn hex_u64(digits: &[u8]) -> Option<u64> {
 fn parse_tracestate(lines: &[&str]) -> TraceState {
     let mut members = Members::new();
     for line in lines {
-        for member in line.split(',') {
-            let member = member.trim_matches(OWS);
-            if member.is_empty() {
-                continue;
-            }
+        for member in ListMembers::new(line) {
             let Some((key, value)) = member.split_once('=') else {
                 return TraceState::default();
             };
@@ -354,6 +367,43 @@ fn parse_tracestate(lines: &[&str]) -> TraceState {
     // Everything `Members` accepts, `TraceState` accepts too; should the two ever disagree,
     // the tracestate is dropped rather than half-propagated.
     TraceState::from_key_value(members.as_slice().iter().copied()).unwrap_or_default()
+}
+
+/// The non-empty, OWS-trimmed list-members of one `tracestate` line, in order.
+///
+/// One pass over the bytes: runs of commas and OWS (empty members) are skipped in a tight loop,
+/// which keeps padding-heavy headers cheap.
+struct ListMembers<'a> {
+    line: &'a str,
+    pos: usize,
+}
+
+impl<'a> ListMembers<'a> {
+    fn new(line: &'a str) -> Self {
+        ListMembers { line, pos: 0 }
+    }
+}
+
+impl<'a> Iterator for ListMembers<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.line.as_bytes();
+        let start = self.pos
+            + bytes
+                .get(self.pos..)?
+                .iter()
+                .position(|&c| c != b',' && !is_ows(c))?;
+        let end = self
+            .line
+            .get(start..)?
+            .find(',')
+            .map_or(bytes.len(), |offset| start + offset);
+        self.pos = end;
+        // `start` and `end` border ASCII bytes, so they are character boundaries; the member
+        // starts with a non-OWS byte, so trimming only touches its end.
+        Some(trim_ows(self.line.get(start..end)?))
+    }
 }
 
 /// Up to [`MAX_MEMBERS`] validated `tracestate` list-members, kept on the stack.
