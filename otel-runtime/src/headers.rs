@@ -16,10 +16,12 @@ impl Extractor for HeaderExtractor<'_> {
     }
 
     fn get_all(&self, key: &str) -> Option<Vec<&str>> {
+        // A value that is not visible ASCII still counts (as an invalid empty one), so that a
+        // second `traceparent` line cannot hide behind bad bytes.
         let values: Vec<&str> = self
             .0
             .get_all(key)
-            .filter_map(|value| value.to_str().ok())
+            .map(|value| value.to_str().unwrap_or(""))
             .collect();
         (!values.is_empty()).then_some(values)
     }

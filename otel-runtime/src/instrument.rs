@@ -238,6 +238,7 @@ impl<F: Future> Future for InScope<F> {
 /// the HTTP client glue records the request on it instead of starting a span of its own.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "awc"), allow(dead_code))]
 pub struct ClientSpan {
     /// The marked span (a child context inherits the marker but has another span).
     pub span_id: opentelemetry::trace::SpanId,
