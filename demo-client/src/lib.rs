@@ -25,6 +25,24 @@ impl std::fmt::Display for FetchError {
 
 impl std::error::Error for FetchError {}
 
+/// Checks that `url` is an absolute `http` or `https` URL with a host, before any request.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let uri: awc::http::Uri = url.parse().map_err(|error| format!("not a URL: {error}"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(format!(
+                "scheme {other:?} is not supported: use http or https"
+            ))
+        }
+        None => return Err("not an absolute URL: give it as http://host:port/path".to_owned()),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("the URL has no host".to_owned());
+    }
+    Ok(())
+}
+
 /// GETs `url` from a root CLIENT span and returns the response body.
 #[traced(kind = client)]
 pub async fn fetch(url: &str) -> Result<String, FetchError> {
@@ -45,4 +63,18 @@ pub async fn fetch(url: &str) -> Result<String, FetchError> {
         return Err(FetchError::Status(status.as_u16()));
     }
     Ok(body.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_url;
+
+    #[test]
+    fn urls_are_checked_before_sending() {
+        assert!(check_url("http://127.0.0.1:8082/").is_ok());
+        assert!(check_url("https://example.org/wiki/Rabbit").is_ok());
+        assert!(check_url("not a url").unwrap_err().starts_with("not a URL"));
+        assert!(check_url("ftp://127.0.0.1/").unwrap_err().contains("ftp"));
+        assert!(check_url("/relative").unwrap_err().contains("absolute"));
+    }
 }

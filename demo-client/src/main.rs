@@ -8,13 +8,18 @@ use clap::Parser;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// The URL to GET.
+    /// The URL to GET (http or https). Exit status: 0 on a 2xx answer, 1 if the request fails
+    /// or the answer is not 2xx, 2 for bad arguments.
     #[arg(long, default_value = "http://127.0.0.1:8082/")]
     url: String,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(problem) = demo_client::check_url(&args.url) {
+        eprintln!("demo-client: --url {:?}: {problem}", args.url);
+        return ExitCode::from(2);
+    }
     let guard = match otel_runtime::builder()
         .service_name("demo-client")
         .install()

@@ -1,7 +1,11 @@
 //! The demo server of the HTTP integration example: `GET /` runs a SERVER span, an INTERNAL
 //! span `parent`, and a CLIENT span for an outbound GET to the upstream.
+//!
+//! It also serves `POST /verify-tracecontext`, the test service of the W3C trace-context test
+//! suite ([`verify`]), and answers any other path with a traced 404.
 
 pub mod upstream;
+pub mod verify;
 
 use std::net::SocketAddr;
 
@@ -40,6 +44,12 @@ async fn fetch_upstream(
     Ok(response.status().as_u16())
 }
 
+/// Any path no route matches: a SERVER span named `{method}`, without `http.route`.
+#[traced(kind = server)]
+async fn not_found(request: actix_web::HttpRequest) -> HttpResponse {
+    HttpResponse::NotFound().body(format!("no route for {}\n", request.path()))
+}
+
 /// Binds the demo server on `bind` (port 0 picks a free one) and returns it with the address it
 /// listens on; await the server to run it.
 pub fn start(bind: &str, upstream: String) -> std::io::Result<(Server, SocketAddr)> {
@@ -49,6 +59,12 @@ pub fn start(bind: &str, upstream: String) -> std::io::Result<(Server, SocketAdd
             .app_data(web::Data::new(awc::Client::default()))
             .app_data(upstream.clone())
             .route("/", web::get().to(index))
+            .service(
+                web::resource("/verify-tracecontext")
+                    .route(web::post().to(verify::verify_tracecontext))
+                    .default_service(web::to(verify::method_not_allowed)),
+            )
+            .default_service(web::to(not_found))
     })
     .workers(2)
     .bind(bind)?;

@@ -9,12 +9,15 @@ use actix_web::{FromRequest, HttpRequest, Responder};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_semantic_conventions::attribute::{
-    CLIENT_ADDRESS, ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, SERVER_ADDRESS, SERVER_PORT,
-    URL_PATH, URL_QUERY, URL_SCHEME, USER_AGENT_ORIGINAL,
+    CLIENT_ADDRESS, ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, NETWORK_PEER_ADDRESS,
+    NETWORK_PEER_PORT, SERVER_ADDRESS, SERVER_PORT, URL_PATH, URL_QUERY, URL_SCHEME,
+    USER_AGENT_ORIGINAL,
 };
 
 use crate::headers::HeaderExtractor;
-use crate::http_attributes::{default_port, method_attributes, protocol_version, split_host_port};
+use crate::http_attributes::{
+    default_port, method_attributes, protocol_version, redacted_query, split_host_port,
+};
 use crate::instrument::{start_span, Parent, SpanGuard, TracerCell};
 
 pub use actix_web::HttpResponse;
@@ -35,7 +38,11 @@ impl FromRequest for ServerRequest {
 
 /// Starts the SERVER span of `request`, child of the context its headers carry.
 ///
-/// Without `name`, the span is named `{method} {route}` (or `{method}` when no route matched).
+/// Without `name`, the span is named `{method} {route}` (or `{method}` when no route matched;
+/// `HTTP` stands for a method outside the known ones). `http.route` is actix's match pattern,
+/// never the raw path, and is absent when no resource matched (a `default_service`). A span
+/// that starts a new trace (no valid incoming `traceparent`) is noted as having a random
+/// trace-id, so the requests it makes carry the W3C Level 2 random flag.
 #[doc(hidden)]
 pub fn start_server_span(
     cell: &TracerCell,
@@ -44,11 +51,14 @@ pub fn start_server_span(
 ) -> Context {
     let request = &request.0;
     let parent = crate::propagation::extract(&HeaderExtractor(request.headers()));
-    let mut attributes = Vec::with_capacity(11);
+    let mut attributes = Vec::with_capacity(14);
     let method = method_attributes(request.method().as_str(), &mut attributes);
     attributes.push(KeyValue::new(URL_PATH, request.path().to_owned()));
     if !request.query_string().is_empty() {
-        attributes.push(KeyValue::new(URL_QUERY, request.query_string().to_owned()));
+        attributes.push(KeyValue::new(
+            URL_QUERY,
+            redacted_query(request.query_string()).into_owned(),
+        ));
     }
     let route = request.match_pattern();
     {
@@ -63,6 +73,10 @@ pub fn start_server_span(
             let (client, _) = split_host_port(client);
             attributes.push(KeyValue::new(CLIENT_ADDRESS, client.to_owned()));
         }
+    }
+    if let Some(peer) = request.peer_addr() {
+        attributes.push(KeyValue::new(NETWORK_PEER_ADDRESS, peer.ip().to_string()));
+        attributes.push(KeyValue::new(NETWORK_PEER_PORT, i64::from(peer.port())));
     }
     if let Some(agent) = request
         .headers()
@@ -80,13 +94,14 @@ pub fn start_server_span(
     if let Some(route) = route {
         attributes.push(KeyValue::new(HTTP_ROUTE, route));
     }
-    start_span(
+    let cx = start_span(
         cell,
         span_name,
         SpanKind::Server,
-        Parent::Context(parent),
+        Parent::Context(parent.clone()),
         attributes,
-    )
+    );
+    crate::tracecontext::mark_new_trace(&parent, cx)
 }
 
 /// A traced handler's response: the handler's own value plus its still-open SERVER span, which

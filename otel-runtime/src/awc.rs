@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use awc::error::SendRequestError;
+use awc::error::{ConnectError, SendRequestError};
 use awc::{ClientRequest, SendClientRequest};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -12,7 +12,7 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 
 use crate::headers::HeaderInjector;
-use crate::http_attributes::{default_port, method_attributes};
+use crate::http_attributes::{default_port, method_attributes, protocol_version, redacted_query};
 use crate::instrument::{start_span, ClientSpan, Parent, SpanGuard, TracerCell};
 
 /// What sending a request yields: awc's response or its error.
@@ -24,12 +24,15 @@ static STANDALONE_TRACER: TracerCell =
 /// Sends awc requests traced.
 ///
 /// Inside a `#[traced(kind = client)]` function the request is recorded on that function's
-/// CLIENT span (renamed `{method}` unless the attribute gave a name); anywhere else a CLIENT span
-/// is started for the request alone, child of the current context. Either way the request's
-/// headers carry the CLIENT span's context (with the installed propagator), and the span records
-/// `http.request.method`, `url.full`, `server.address`, `server.port`,
-/// `http.response.status_code`, and Error status with `error.type` for a status >= 400 or a
-/// transport failure.
+/// CLIENT span (renamed `{method}`, or `HTTP` for a method outside the known ones, unless the
+/// attribute gave a name); anywhere else a CLIENT span is started for the request alone, child
+/// of the current context. Either way the request's headers carry the CLIENT span's context
+/// (with the installed propagator), and the span records `http.request.method` (with
+/// `http.request.method_original` for an unknown method), `url.full` (credentials and signed
+/// query values redacted), `server.address`, `server.port`, `http.response.status_code`,
+/// `network.protocol.version`, and Error status with `error.type` for a status >= 400 (the
+/// status code) or a transport failure (`timeout`, `connect_error`, `name_resolution_error`,
+/// ...).
 ///
 /// ```no_run
 /// use otel_runtime::{traced, TracedRequest};
@@ -72,24 +75,25 @@ async fn send_with(
         .get::<ClientSpan>()
         .filter(|marker| marker.span_id == current.span().span_context().span_id())
         .copied();
+    let mut attributes = Vec::with_capacity(6);
+    let method = method_attributes(request.get_method().as_str(), &mut attributes);
     let mut own_span = None;
     let cx = match in_client_span {
         Some(_) => current,
         None => {
             let cx = start_span(
                 &STANDALONE_TRACER,
-                request.get_method().as_str().to_owned(),
+                method,
                 SpanKind::Client,
-                Parent::Current,
+                Parent::Context(current.clone()),
                 Vec::new(),
             );
+            let cx = crate::tracecontext::mark_new_trace(&current, cx);
             own_span = Some(SpanGuard::future(cx.clone()));
             cx
         }
     };
     let span = cx.span();
-    let mut attributes = Vec::with_capacity(5);
-    let method = method_attributes(request.get_method().as_str(), &mut attributes);
     let uri = request.get_uri();
     attributes.push(KeyValue::new(URL_FULL, redacted_url(uri)));
     if let Some(host) = uri.host() {
@@ -116,6 +120,9 @@ async fn send_with(
                 HTTP_RESPONSE_STATUS_CODE,
                 i64::from(status.as_u16()),
             ));
+            if let Some(version) = protocol_version(response.version()) {
+                span.set_attribute(version);
+            }
             if status.is_client_error() || status.is_server_error() {
                 span.set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
                 span.set_status(Status::error(""));
@@ -132,26 +139,41 @@ async fn send_with(
     result
 }
 
-/// The URL with any `user:password@` replaced, as the conventions require for `url.full`.
+/// The URL with any `user:password@` and the values of signed-URL query keys replaced, as the
+/// conventions require for `url.full`.
 fn redacted_url(uri: &awc::http::Uri) -> String {
-    match uri.authority() {
-        Some(authority) if authority.as_str().contains('@') => {
-            let host = authority
-                .as_str()
-                .rsplit_once('@')
-                .map_or("", |(_, host)| host);
-            let scheme = uri.scheme_str().unwrap_or("http");
-            let path = uri.path_and_query().map_or("", |path| path.as_str());
-            format!("{scheme}://REDACTED:REDACTED@{host}{path}")
-        }
-        _ => uri.to_string(),
+    let sensitive_query = uri
+        .query()
+        .map(redacted_query)
+        .filter(|query| matches!(query, std::borrow::Cow::Owned(_)));
+    let credentials = uri
+        .authority()
+        .is_some_and(|authority| authority.as_str().contains('@'));
+    if sensitive_query.is_none() && !credentials {
+        return uri.to_string();
     }
+    let authority = uri.authority().map_or("", |authority| authority.as_str());
+    let host = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("REDACTED:REDACTED@{host}"),
+        None => authority.to_owned(),
+    };
+    let scheme = uri.scheme_str().unwrap_or("http");
+    let query = match (sensitive_query, uri.query()) {
+        (Some(query), _) => format!("?{query}"),
+        (None, Some(query)) => format!("?{query}"),
+        (None, None) => String::new(),
+    };
+    format!("{scheme}://{host}{}{query}", uri.path())
 }
 
 /// A low-cardinality `error.type` for a transport failure.
 fn error_type(error: &SendRequestError) -> &'static str {
     match error {
         SendRequestError::Url(_) => "invalid_url",
+        SendRequestError::Connect(ConnectError::Timeout) => "timeout",
+        SendRequestError::Connect(
+            ConnectError::Resolver(_) | ConnectError::NoRecords | ConnectError::Unresolved,
+        ) => "name_resolution_error",
         SendRequestError::Connect(_) => "connect_error",
         SendRequestError::Send(_) => "send_error",
         SendRequestError::Response(_) => "response_parse_error",
@@ -161,5 +183,31 @@ fn error_type(error: &SendRequestError) -> &'static str {
         SendRequestError::TunnelNotSupported => "tunnel_not_supported",
         SendRequestError::Body(_) => "body_error",
         _ => "_OTHER",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> String {
+        redacted_url(&text.parse().expect("a valid URI"))
+    }
+
+    #[test]
+    fn url_full_hides_credentials_and_signatures() {
+        assert_eq!(url("http://127.0.0.1:8/a?b=1"), "http://127.0.0.1:8/a?b=1");
+        assert_eq!(
+            url("https://user:pw@example.com/a?b=1"),
+            "https://REDACTED:REDACTED@example.com/a?b=1"
+        );
+        assert_eq!(
+            url("https://example.com/a?color=blue&sig=secret"),
+            "https://example.com/a?color=blue&sig=REDACTED"
+        );
+        assert_eq!(
+            url("http://u:p@example.com:81/?X-Goog-Signature=s"),
+            "http://REDACTED:REDACTED@example.com:81/?X-Goog-Signature=REDACTED"
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::task::{Context as TaskContext, Poll};
 
 use opentelemetry::global::{self, BoxedTracer};
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _};
+use opentelemetry::trace::{Link, SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 
 /// Attribute set on a span whose future was dropped before it completed.
@@ -86,17 +86,33 @@ pub fn start_span(
     parent: Parent,
     attributes: Vec<KeyValue>,
 ) -> Context {
+    start_linked_span(cell, name, kind, parent, attributes, Vec::new())
+}
+
+/// Starts a span with links to other spans and returns the context that holds it.
+#[doc(hidden)]
+pub fn start_linked_span(
+    cell: &TracerCell,
+    name: impl Into<Cow<'static, str>>,
+    kind: SpanKind,
+    parent: Parent,
+    attributes: Vec<KeyValue>,
+    links: Vec<Link>,
+) -> Context {
     crate::panic_capture::install_hook();
     let tracer = cell.tracer();
     let parent_cx = match parent {
         Parent::Current => Context::current(),
         Parent::Context(cx) => cx,
     };
-    let span = tracer
+    let mut builder = tracer
         .span_builder(name)
         .with_kind(kind)
-        .with_attributes(attributes)
-        .start_with_context(tracer.as_ref(), &parent_cx);
+        .with_attributes(attributes);
+    if !links.is_empty() {
+        builder = builder.with_links(links);
+    }
+    let span = builder.start_with_context(tracer.as_ref(), &parent_cx);
     parent_cx.with_span(span)
 }
 
@@ -251,4 +267,15 @@ pub struct ClientSpan {
 pub fn mark_client_span(cx: Context, named: bool) -> Context {
     let span_id = cx.span().span_context().span_id();
     cx.with_value(ClientSpan { span_id, named })
+}
+
+/// Adds attributes and links to the span of `cx` after it started (for server spans, whose
+/// start is the HTTP glue's).
+#[doc(hidden)]
+pub fn enrich_span(cx: &Context, attributes: Vec<KeyValue>, links: Vec<Link>) {
+    let span = cx.span();
+    span.set_attributes(attributes);
+    for link in links {
+        span.add_link(link.span_context, link.attributes);
+    }
 }

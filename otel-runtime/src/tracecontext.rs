@@ -16,6 +16,7 @@
 //!   the value or by `-`. When `traceparent` is invalid, `tracestate` is not read at all.
 //! * **Flags**: the sampled (`0x01`) and random trace-id (`0x02`) bits are kept in the extracted
 //!   [`TraceFlags`]; every other bit is cleared. Unsampled contexts propagate like sampled ones.
+//!   See [The random trace-id flag](#the-random-trace-id-flag) for how `0x02` survives the SDK.
 //! * **`tracestate`**: several header lines are combined in order as if joined with `,`; empty
 //!   and whitespace-only list-members are skipped. At most 32 (non-empty) list-members, each key
 //!   and value valid per the grammar below, no key twice: any violation drops the *whole*
@@ -28,25 +29,43 @@
 //!
 //! # `tracestate` grammar
 //!
-//! Keys follow the current Level 2 text, which (unlike Level 1) no longer splits keys into
-//! `tenant@system`:
+//! Keys follow the Level 2 text, with the multi-tenant vendor format (`tenant@system`, from
+//! Level 1) for keys that contain an `@`, which is also what the public W3C test suite checks:
 //!
 //! ```abnf
-//! key      = ( lcalpha / DIGIT ) 0*255 ( keychar )
-//! keychar  = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
-//! value    = 0*255(chr) nblk-chr
-//! nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
-//! chr      = %x20 / nblk-chr
+//! key          = simple-key / multi-tenant-key
+//! simple-key   = ( lcalpha / DIGIT ) 0*255( keychar )          ; Level 2: may start with a digit
+//! multi-tenant-key = tenant-id "@" system-id
+//! tenant-id    = ( lcalpha / DIGIT ) 0*240( keychar )
+//! system-id    = lcalpha 0*13( keychar )
+//! keychar      = lcalpha / DIGIT / "_" / "-" / "*" / "/"
+//! value        = 0*255(chr) nblk-chr
+//! nblk-chr     = %x21-2B / %x2D-3C / %x3E-7E
+//! chr          = %x20 / nblk-chr
 //! ```
 //!
-//! Every key that is valid under the Level 1 `simple-key` / `multi-tenant-key` grammar is valid
-//! here too. On top of the grammar, a key must be representable by opentelemetry's
-//! [`TraceState`], which still applies Level 1 style checks to `@`: at most one `@`, at most 13
-//! characters after it, and the character right after it (if any) a lowercase letter or digit.
-//! A `tracestate` holding a key outside that intersection (for example `a@b@c`, or a 14-character
-//! system-id such as `t@abcdefghijklmn`, which even Level 1 allows) cannot be carried and is
-//! dropped whole, like any other invalid `tracestate`. Values keep their leading spaces; trailing
-//! spaces are optional whitespace and are removed.
+//! The current Level 2 text folds `@` into `keychar` and drops the tenant/system split, which
+//! would also accept `foo@`, `a@b@c` or a 242-character tenant; the W3C test suite (and Level 1)
+//! reject those, and so does this propagator. Every key accepted here is valid under both texts.
+//!
+//! opentelemetry's [`TraceState`] cannot hold a system-id of 14 characters (it stops at 13).
+//! Such a `tracestate` is still valid: the span context then carries the members
+//! [`TraceState`] can hold, and the extracted [`Context`] remembers the full list, which inject
+//! writes as long as the span's [`TraceState`] is still the one extracted (a sampler that
+//! changes it makes inject write the [`TraceState`] alone, which deletes the 14-character member,
+//! a mutation the specification allows). Values keep their leading spaces; trailing spaces are
+//! optional whitespace and are removed.
+//!
+//! # The random trace-id flag
+//!
+//! The SDK's tracer copies the parent's flags into a recorded child (so `0x02` survives there),
+//! but gives an unsampled (dropped) child the flags `00`, and a new root only the sampled bit,
+//! and no `IdGenerator` can set flags. The flag is therefore kept beside the span, in the
+//! [`Context`]: extraction notes "trace *T* has a random trace-id" when the incoming
+//! `traceparent` says so, [`mark_new_trace`] notes it for a trace this process starts (the
+//! SDK's default `RandomIdGenerator` draws all 128 bits at random), and inject sets `0x02` when
+//! the span's trace-id is the one noted. A trace continued from a `traceparent` without the flag
+//! is never given it. The exported span data keep the SDK's flags.
 //!
 //! # Carriers
 //!
@@ -101,14 +120,19 @@ const FORBIDDEN_VERSION: u8 = 0xff;
 const VERSION_00_LEN: usize = 55;
 /// Flags this module understands: sampled (`0x01`) and random trace-id (`0x02`).
 const KNOWN_FLAGS: u8 = 0x03;
+/// The Level 2 random trace-id flag.
+const RANDOM_FLAG: u8 = 0x02;
 
 /// The specification's limit on `tracestate` list-members.
 const MAX_MEMBERS: usize = 32;
 /// Longest `tracestate` key and value.
 const MAX_KEY_LEN: usize = 256;
 const MAX_VALUE_LEN: usize = 256;
+/// Longest tenant-id and system-id of a multi-tenant key (`tenant@system`).
+const MAX_TENANT_LEN: usize = 241;
+const MAX_SYSTEM_LEN: usize = 14;
 /// opentelemetry's [`TraceState`] rejects more than this many characters after an `@`.
-const MAX_AFTER_AT: usize = 13;
+const TRACE_STATE_MAX_SYSTEM_LEN: usize = 13;
 
 /// Optional whitespace (RFC 7230 OWS): spaces and horizontal tabs.
 fn is_ows(c: u8) -> bool {
@@ -204,27 +228,43 @@ impl TextMapPropagator for TraceContextPropagator {
         if !span_context.is_valid() {
             return;
         }
-        injector.set(TRACEPARENT_HEADER, format_traceparent(span_context));
-
-        let trace_state = span_context.trace_state();
-        let mut members = Members::new();
-        if trace_state.into_iter().next().is_some()
-            && trace_state
-                .into_iter()
-                .all(|(key, value)| members.push(key, value))
-            && !members.has_duplicate_keys()
+        let mut flags = span_context.trace_flags().to_u8() & KNOWN_FLAGS;
+        if cx
+            .get::<RandomTraceId>()
+            .is_some_and(|random| random.0 == span_context.trace_id())
         {
-            injector.set(TRACESTATE_HEADER, trace_state.header());
+            flags |= RANDOM_FLAG;
+        }
+        injector.set(
+            TRACEPARENT_HEADER,
+            format_traceparent(span_context, TraceFlags::new(flags)),
+        );
+        if let Some(header) = tracestate_header(cx, span_context) {
+            injector.set(TRACESTATE_HEADER, header);
         }
     }
 
     /// Returns `cx` with the remote span context carried by `extractor`, or `cx` unchanged when
     /// `traceparent` is missing, repeated or invalid.
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
-        match extract_span_context(extractor) {
-            Some(span_context) => cx.with_remote_span_context(span_context),
-            None => cx.clone(),
+        let Some((span_context, unrepresentable)) = extract_span_context(extractor) else {
+            return cx.clone();
+        };
+        let trace_id = span_context.trace_id();
+        let random = span_context.trace_flags().to_u8() & RANDOM_FLAG != 0;
+        let carried = unrepresentable.map(|header| ReceivedTraceState {
+            trace_id,
+            carried: span_context.trace_state().clone(),
+            header,
+        });
+        let mut cx = cx.with_remote_span_context(span_context);
+        if random {
+            cx = cx.with_value(RandomTraceId(trace_id));
         }
+        if let Some(carried) = carried {
+            cx = cx.with_value(carried);
+        }
+        cx
     }
 
     /// The header names this propagator reads and writes: `traceparent` and `tracestate`.
@@ -233,23 +273,91 @@ impl TextMapPropagator for TraceContextPropagator {
     }
 }
 
+/// Notes in a [`Context`] that the trace with this id has a random trace-id (the Level 2 flag
+/// `0x02`), for inject; see [The random trace-id flag](self#the-random-trace-id-flag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RandomTraceId(TraceId);
+
+/// A received `tracestate` that [`TraceState`] could not hold whole (a 14-character
+/// system-id): the normalised header, written by inject while the span's [`TraceState`] is still
+/// `carried`, the part that was representable.
+#[derive(Clone, Debug, PartialEq)]
+struct ReceivedTraceState {
+    trace_id: TraceId,
+    carried: TraceState,
+    header: String,
+}
+
+/// Returns `cx`, the context of a span just started with `parent` as its parent context, noting
+/// that the span's trace-id is random when that span started a new trace (`parent` holds no
+/// valid span context), so that the `traceparent` written for it and for its descendants carries
+/// the Level 2 random trace-id flag (`0x02`).
+///
+/// This assumes the tracer provider draws trace-ids at random, as the SDK's default
+/// `RandomIdGenerator` does. A span that continues a trace gets `cx` back unchanged: the flag
+/// then stays as received.
+///
+/// ```
+/// use opentelemetry::propagation::TextMapPropagator;
+/// use opentelemetry::trace::{TraceContextExt, Tracer, TracerProvider};
+/// use opentelemetry::Context;
+/// use otel_runtime::tracecontext::{mark_new_trace, TraceContextPropagator};
+///
+/// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+/// let tracer = provider.tracer("doc");
+/// let parent = Context::new();
+/// let cx = parent.with_span(tracer.start_with_context("root", &parent));
+/// let cx = mark_new_trace(&parent, cx);
+///
+/// let mut headers = std::collections::HashMap::new();
+/// TraceContextPropagator::new().inject_context(&cx, &mut headers);
+/// assert!(headers["traceparent"].ends_with("-03")); // sampled + random trace-id
+/// ```
+pub fn mark_new_trace(parent: &Context, cx: Context) -> Context {
+    let trace_id = {
+        let span = cx.span();
+        let span_context = span.span_context();
+        if parent.span().span_context().is_valid() || !span_context.is_valid() {
+            return cx;
+        }
+        span_context.trace_id()
+    };
+    cx.with_value(RandomTraceId(trace_id))
+}
+
+/// The `tracestate` inject writes for `span_context`, held by `cx`: the full list received when
+/// [`TraceState`] could not hold it and the span still carries what was extracted, otherwise
+/// the span's [`TraceState`] when it is non-empty and valid.
+fn tracestate_header(cx: &Context, span_context: &SpanContext) -> Option<String> {
+    let trace_state = span_context.trace_state();
+    if let Some(received) = cx.get::<ReceivedTraceState>() {
+        if received.trace_id == span_context.trace_id() && &received.carried == trace_state {
+            return Some(received.header.clone());
+        }
+    }
+    let mut members = Members::new();
+    let valid = trace_state.into_iter().next().is_some()
+        && trace_state
+            .into_iter()
+            .all(|(key, value)| members.push(key, value))
+        && !members.has_duplicate_keys();
+    valid.then(|| trace_state.header())
+}
+
 /// The remote span context in `extractor`, if its `traceparent` is present exactly once and
-/// valid.
-fn extract_span_context(extractor: &dyn Extractor) -> Option<SpanContext> {
+/// valid, with the whole `tracestate` header when its [`TraceState`] holds only part of it.
+fn extract_span_context(extractor: &dyn Extractor) -> Option<(SpanContext, Option<String>)> {
     let traceparent = header_values(extractor, TRACEPARENT_HEADER)?;
     let [traceparent] = traceparent.as_slice() else {
         return None; // several values: invalid, start a new trace
     };
     let (trace_id, span_id, flags) = parse_traceparent(traceparent)?;
-    let trace_state = header_values(extractor, TRACESTATE_HEADER)
+    let (trace_state, unrepresentable) = header_values(extractor, TRACESTATE_HEADER)
         .map(|lines| parse_tracestate(&lines))
         .unwrap_or_default();
-    Some(SpanContext::new(
-        trace_id,
-        span_id,
-        flags,
-        true,
-        trace_state,
+    Some((
+        SpanContext::new(trace_id, span_id, flags, true, trace_state),
+        unrepresentable,
     ))
 }
 
@@ -311,13 +419,13 @@ fn parse_traceparent(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
     ))
 }
 
-/// The `traceparent` value for `span_context`, in version `00`.
-fn format_traceparent(span_context: &SpanContext) -> String {
+/// The `traceparent` value for `span_context` with `flags`, in version `00`.
+fn format_traceparent(span_context: &SpanContext, flags: TraceFlags) -> String {
     format!(
         "{SUPPORTED_VERSION:02x}-{:032x}-{:016x}-{:02x}",
         span_context.trace_id(),
         span_context.span_id(),
-        span_context.trace_flags().to_u8() & KNOWN_FLAGS
+        flags.to_u8() & KNOWN_FLAGS
     )
 }
 
@@ -349,24 +457,44 @@ fn hex_u64(digits: &[u8]) -> Option<u64> {
 }
 
 /// Combines the `tracestate` header lines; any violation gives an empty [`TraceState`].
-fn parse_tracestate(lines: &[&str]) -> TraceState {
+///
+/// When [`TraceState`] cannot hold every member (a 14-character system-id), it gets those it
+/// can, and the normalised header of the whole list comes along.
+fn parse_tracestate(lines: &[&str]) -> (TraceState, Option<String>) {
     let mut members = Members::new();
     for line in lines {
         for member in ListMembers::new(line) {
             let Some((key, value)) = member.split_once('=') else {
-                return TraceState::default();
+                return Default::default();
             };
             if !members.push(key, value) {
-                return TraceState::default();
+                return Default::default();
             }
         }
     }
     if members.has_duplicate_keys() {
-        return TraceState::default();
+        return Default::default();
     }
-    // Everything `Members` accepts, `TraceState` accepts too; should the two ever disagree,
-    // the tracestate is dropped rather than half-propagated.
-    TraceState::from_key_value(members.as_slice().iter().copied()).unwrap_or_default()
+    let members = members.as_slice();
+    if let Ok(trace_state) = TraceState::from_key_value(members.iter().copied()) {
+        return (trace_state, None);
+    }
+    // Every other member `Members` accepts, `TraceState` accepts too; should the two ever
+    // disagree elsewhere, the tracestate is dropped rather than half-propagated.
+    let Ok(representable) = TraceState::from_key_value(
+        members
+            .iter()
+            .copied()
+            .filter(|(key, _)| fits_trace_state(key)),
+    ) else {
+        return Default::default();
+    };
+    let header = members
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    (representable, Some(header))
 }
 
 /// The non-empty, OWS-trimmed list-members of one `tracestate` line, in order.
@@ -451,35 +579,40 @@ impl<'a> Members<'a> {
     }
 }
 
-/// `lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"`.
+/// `keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/"`.
 fn is_keychar(c: u8) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-' | b'*' | b'/' | b'@')
+    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-' | b'*' | b'/')
 }
 
-/// A Level 2 `tracestate` key that opentelemetry's [`TraceState`] can also hold.
+/// A `tracestate` key: a simple key (Level 2) or `tenant@system` (see the module documentation).
 fn valid_key(key: &str) -> bool {
-    let bytes = key.as_bytes();
-    let Some((&first, rest)) = bytes.split_first() else {
-        return false;
-    };
-    if bytes.len() > MAX_KEY_LEN
-        || !(first.is_ascii_lowercase() || first.is_ascii_digit())
-        || !rest.iter().all(|&c| is_keychar(c))
-    {
+    if key.len() > MAX_KEY_LEN {
         return false;
     }
-    // opentelemetry's own limits around `@` (see the module documentation).
+    let lcalpha_or_digit = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
     match key.split_once('@') {
-        None => true,
-        Some((_, after)) => {
-            after.len() <= MAX_AFTER_AT
-                && !after.contains('@')
-                && after
-                    .bytes()
-                    .next()
-                    .is_none_or(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        None => valid_id(key, MAX_KEY_LEN, lcalpha_or_digit),
+        Some((tenant, system)) => {
+            valid_id(tenant, MAX_TENANT_LEN, lcalpha_or_digit)
+                && valid_id(system, MAX_SYSTEM_LEN, |c| c.is_ascii_lowercase())
         }
     }
+}
+
+/// 1 to `max` key characters, the first one accepted by `first`.
+fn valid_id(id: &str, max: usize, first: impl Fn(u8) -> bool) -> bool {
+    let bytes = id.as_bytes();
+    let Some((&head, rest)) = bytes.split_first() else {
+        return false;
+    };
+    bytes.len() <= max && first(head) && rest.iter().all(|&c| is_keychar(c))
+}
+
+/// Whether opentelemetry's [`TraceState`] can hold the valid key `key` (its system-id, if any,
+/// has at most 13 characters).
+fn fits_trace_state(key: &str) -> bool {
+    key.split_once('@')
+        .is_none_or(|(_, system)| system.len() <= TRACE_STATE_MAX_SYSTEM_LEN)
 }
 
 /// `value = 0*255(chr) nblk-chr`: 1 to 256 printable ASCII characters other than `,` and `=`,
@@ -662,7 +795,7 @@ mod tests {
             trace_id: u128::from_be_bytes(sc.trace_id().to_bytes()),
             span_id: u64::from_be_bytes(sc.span_id().to_bytes()),
             flags: sc.trace_flags().to_u8(),
-            tracestate: sc.trace_state().header(),
+            tracestate: tracestate_header(cx, sc).unwrap_or_default(),
         }
     }
 
@@ -780,9 +913,10 @@ mod tests {
         let key257 = format!("a{}", "z".repeat(256));
         let value256 = "v".repeat(256);
         let value257 = "v".repeat(257);
-        let long_tenant = format!("{}@v", "t".repeat(242)); // 244 chars: Level 2 allows it
-        let key_at_256 = format!("{}@vendor", "t".repeat(249));
-        let key_at_257 = format!("{}@vendor", "t".repeat(250));
+        let tenant_241 = format!("{}@v", "t".repeat(241));
+        let tenant_242 = format!("{}@v", "t".repeat(242)); // 244 characters, but tenant > 241
+        let key_at_256 = format!("{}@{}", "t".repeat(241), "v".repeat(14));
+        let key_at_257 = format!("{}@{}", "t".repeat(242), "v".repeat(14));
         let m32 = members(1..=32).join(",");
         let m33 = members(1..=33).join(",");
         vec![
@@ -844,16 +978,21 @@ mod tests {
             case("tenant@system", &[TP], &["tenant@vendor=1"], s("tenant@vendor=1")),
             case("digit-first tenant", &[TP], &["0tenant@vendor=1"], s("0tenant@vendor=1")),
             case("13-character system-id", &[TP], &[&format!("t@{}=1", "v".repeat(13))], s(&format!("t@{}=1", "v".repeat(13)))),
-            case("14-character system-id: TraceState cannot hold it", &[TP], &[&format!("foo=1,t@{}=1", "v".repeat(14))], dropped.clone()),
-            case("15-character system-id", &[TP], &[&format!("t@{}=1", "v".repeat(15))], dropped.clone()),
-            case("242-character tenant (Level 2)", &[TP], &[&format!("{long_tenant}=1")], s(&format!("{long_tenant}=1"))),
-            case("multi-tenant key of 256 characters", &[TP], &[&format!("{key_at_256}=1")], s(&format!("{key_at_256}=1"))),
-            case("multi-tenant key of 257 characters", &[TP], &[&format!("{key_at_257}=1")], dropped.clone()),
-            case("empty system-id (Level 2)", &[TP], &["foo@=1,bar=2"], s("foo@=1,bar=2")),
-            case("digit-first system-id (Level 2)", &[TP], &["foo@1bar=1"], s("foo@1bar=1")),
-            case("two @: TraceState cannot hold it", &[TP], &["foo@@bar=1"], dropped.clone()),
-            case("@ twice: TraceState cannot hold it", &[TP], &["foo@bar@baz=1"], dropped.clone()),
-            case("system-id starting with -: TraceState cannot hold it", &[TP], &["foo@-bar=1"], dropped.clone()),
+            case("14-character system-id (beyond TraceState, carried whole)", &[TP], &["foo=1", &format!("t@{}=1", "v".repeat(14))], s(&format!("foo=1,t@{}=1", "v".repeat(14)))),
+            case("14-character system-id in the middle, OWS and empty members", &[TP], &[&format!(" a=1 ,, t@{}=x y ,b=2", "v".repeat(14))], s(&format!("a=1,t@{}=x y,b=2", "v".repeat(14)))),
+            case("15-character system-id", &[TP], &["foo=1", &format!("t@{}=1", "v".repeat(15))], dropped.clone()),
+            case("241-character tenant", &[TP], &[&format!("{tenant_241}=1")], s(&format!("{tenant_241}=1"))),
+            case("242-character tenant", &[TP], &["foo=1", &format!("{tenant_242}=1")], dropped.clone()),
+            case("multi-tenant key of 256 characters", &[TP], &["foo=1", &format!("{key_at_256}=1")], s(&format!("foo=1,{key_at_256}=1"))),
+            case("multi-tenant key of 257 characters", &[TP], &["foo=1", &format!("{key_at_257}=1")], dropped.clone()),
+            case("empty system-id", &[TP], &["foo@=1,bar=2"], dropped.clone()),
+            case("empty tenant-id", &[TP], &["@foo=1,bar=2"], dropped.clone()),
+            case("digit-first system-id", &[TP], &["foo@1bar=1"], dropped.clone()),
+            case("upper-case system-id", &[TP], &["foo@Bar=1"], dropped.clone()),
+            case("two @ in a row", &[TP], &["foo@@bar=1,bar=2"], dropped.clone()),
+            case("@ twice", &[TP], &["foo@bar@baz=1,bar=2"], dropped.clone()),
+            case("system-id starting with -", &[TP], &["foo@-bar=1"], dropped.clone()),
+            case("tenant-id starting with _", &[TP], &["_foo@bar=1"], dropped.clone()),
             // Values.
             case("value with every allowed character", &[TP], &[&format!("foo={all_chars}")], s(&format!("foo={all_chars}"))),
             case("empty value", &[TP], &["foo="], dropped.clone()),
@@ -1238,31 +1377,39 @@ mod tests {
 
     #[test]
     fn validators_agree_with_trace_state() {
-        // Every key and value accepted here must be accepted by opentelemetry's TraceState.
+        // Every key accepted here is accepted by opentelemetry's TraceState, except those with a
+        // 14-character system-id, which `fits_trace_state` singles out.
         let keys = [
             "a",
             "0",
             "a0_-*/z",
             "t@v",
-            "0t@1v",
-            "foo@",
+            "0t@v1",
             "t@vvvvvvvvvvvvv",
             "1foo",
         ];
         for key in keys {
-            assert!(valid_key(key), "{key}");
+            assert!(valid_key(key) && fits_trace_state(key), "{key}");
             assert!(TraceState::from_key_value([(key, "1")]).is_ok(), "{key}");
         }
-        let long = format!("{}@vendor", "t".repeat(249));
-        assert!(valid_key(&long) && TraceState::from_key_value([(long.as_str(), "1")]).is_ok());
+        for key in [
+            "t@vvvvvvvvvvvvvv".to_owned(),
+            format!("{}@{}", "t".repeat(241), "v".repeat(14)),
+        ] {
+            assert!(valid_key(&key) && !fits_trace_state(&key), "{key}");
+            assert!(TraceState::from_key_value([(key.as_str(), "1")]).is_err());
+        }
         for key in [
             "",
             "A",
             "_a",
+            "foo@",
+            "@foo",
             "a@@b",
             "a@b@c",
             "a@-b",
-            "t@vvvvvvvvvvvvvv",
+            "a@1b",
+            "t@vvvvvvvvvvvvvvv",
             "a b",
             "a=b",
         ] {
@@ -1273,6 +1420,92 @@ mod tests {
             .map(char::from)
             .collect();
         assert!(valid_value(&value) && TraceState::from_key_value([("k", value.as_str())]).is_ok());
+    }
+
+    /// `cx` with its span replaced by a local one of `trace_id` (a child started under it).
+    fn local_child(cx: &Context, trace_id: u128, flags: u8) -> Context {
+        let span = cx.span();
+        let trace_state = span.span_context().trace_state().clone();
+        cx.with_remote_span_context(SpanContext::new(
+            TraceId::from(trace_id),
+            SpanId::from(0x1234u64),
+            TraceFlags::new(flags),
+            false,
+            trace_state,
+        ))
+    }
+
+    fn injected_flags(cx: &Context) -> String {
+        let carrier = inject(cx);
+        let traceparent = carrier.values("traceparent");
+        traceparent
+            .first()
+            .map_or_else(String::new, |value| value[53..].to_owned())
+    }
+
+    #[test]
+    fn random_flag_survives_children_that_drop_it() {
+        for (received, child_flags, written) in [
+            ("02", 0x00, "02"), // unsampled, random: the SDK's dropped child has flags 00
+            ("03", 0x01, "03"), // a child that kept only the sampled bit
+            ("03", 0x03, "03"),
+            ("00", 0x00, "00"), // continued without the flag: never given it
+            ("01", 0x01, "01"),
+        ] {
+            let cx = extract(&Carrier::with(&[tp("00", TID, SID, received)], &[]));
+            let child = local_child(&cx, TRACE_ID, child_flags);
+            assert_eq!(injected_flags(&child), written, "received {received}");
+        }
+        // The note is about one trace: a span of another trace under the same context
+        // does not inherit it.
+        let cx = extract(&Carrier::with(&[tp("00", TID, SID, "03")], &[]));
+        assert_eq!(injected_flags(&local_child(&cx, 77, 0x01)), "01");
+    }
+
+    #[test]
+    fn new_traces_get_the_random_flag() {
+        let root = local_child(&Context::new(), 5, 0x01);
+        let marked = mark_new_trace(&Context::new(), root.clone());
+        assert_eq!(injected_flags(&root), "01");
+        assert_eq!(injected_flags(&marked), "03");
+        assert_eq!(injected_flags(&local_child(&marked, 5, 0x00)), "02");
+
+        // A span that continues a trace is not marked, whatever its parent said.
+        let parent = extract(&Carrier::with(&[tp("00", TID, SID, "01")], &[]));
+        let child = local_child(&parent, TRACE_ID, 0x01);
+        assert_eq!(injected_flags(&mark_new_trace(&parent, child)), "01");
+        // Nor is an invalid span.
+        let invalid = mark_new_trace(&Context::new(), Context::new());
+        assert!(invalid.get::<RandomTraceId>().is_none());
+    }
+
+    #[test]
+    fn carried_tracestate_gives_way_to_a_changed_trace_state() {
+        let long = format!("t@{}", "v".repeat(14));
+        let cx = extract(&Carrier::with(&[TP.to_owned()], &[format!("a=1,{long}=2")]));
+        let span = cx.span();
+        assert_eq!(span.span_context().trace_state().header(), "a=1");
+        assert_eq!(
+            inject(&cx).values("tracestate"),
+            vec![format!("a=1,{long}=2")]
+        );
+        // A sampler that inserts its own member: TraceState alone is written.
+        let changed = span
+            .span_context()
+            .trace_state()
+            .insert("ot", "th:8")
+            .unwrap();
+        let child = cx.with_remote_span_context(SpanContext::new(
+            TraceId::from(TRACE_ID),
+            SpanId::from(0x1234u64),
+            TraceFlags::SAMPLED,
+            false,
+            changed,
+        ));
+        assert_eq!(inject(&child).values("tracestate"), vec!["ot=th:8,a=1"]);
+        // Another trace under the same context does not get the carried header.
+        let other = local_child(&cx, 77, 0x01);
+        assert_eq!(inject(&other).values("tracestate"), vec!["a=1"]);
     }
 
     /// Tiny deterministic generator for the mutation test.

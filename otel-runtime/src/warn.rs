@@ -1,22 +1,80 @@
 //! Warnings about invalid configuration: one line on stderr, once per setting.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::sync::Mutex;
 
 static WARNED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
-/// Prints `otel-runtime: warning: {setting}={value:?} is invalid: accepted {accepted}; using {fallback}`
-/// the first time `setting` is reported in this process.
-pub(crate) fn invalid_setting(setting: &str, value: &str, accepted: &str, fallback: &str) {
+/// A setting that could not be used as given, and what is used instead.
+///
+/// Its [`Display`](fmt::Display) form is the one-line warning printed on stderr:
+///
+/// ```
+/// use otel_runtime::config::Warning;
+///
+/// let warning = Warning::invalid("OTEL_TRACES_SAMPLER", "sometimes", "always_on, always_off", "parentbased_always_on");
+/// assert_eq!(
+///     warning.to_string(),
+///     r#"otel-runtime: warning: OTEL_TRACES_SAMPLER="sometimes" is invalid: accepted always_on, always_off; using parentbased_always_on"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The setting: an environment variable name such as `OTEL_TRACES_SAMPLER`.
+    pub setting: String,
+    /// The value as given.
+    pub value: String,
+    /// What is wrong with it: `is invalid`, `is ignored`, `is not supported by this build`...
+    pub problem: String,
+    /// What the setting accepts.
+    pub accepted: String,
+    /// What is used instead (the specified default, or what remains of a list).
+    pub fallback: String,
+}
+
+impl Warning {
+    /// A value that does not parse; `fallback` is used instead.
+    pub fn invalid(setting: &str, value: &str, accepted: &str, fallback: &str) -> Self {
+        Self::new(setting, value, "is invalid", accepted, fallback)
+    }
+
+    /// A warning with its own description of the `problem` (`is ignored`, ...).
+    pub fn new(setting: &str, value: &str, problem: &str, accepted: &str, fallback: &str) -> Self {
+        Self {
+            setting: setting.to_owned(),
+            value: value.to_owned(),
+            problem: problem.to_owned(),
+            accepted: accepted.to_owned(),
+            fallback: fallback.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "otel-runtime: warning: {}={:?} {}: accepted {}; using {}",
+            self.setting, self.value, self.problem, self.accepted, self.fallback
+        )
+    }
+}
+
+/// Prints `warning` on stderr the first time its setting is reported in this process.
+pub(crate) fn report(warning: &Warning) {
     let mut warned = WARNED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if warned
         .get_or_insert_with(HashSet::new)
-        .insert(setting.to_owned())
+        .insert(warning.setting.clone())
     {
-        eprintln!(
-            "otel-runtime: warning: {setting}={value:?} is invalid: accepted {accepted}; using {fallback}"
-        );
+        eprintln!("{warning}");
     }
+}
+
+/// Prints a one-line runtime problem (an export that failed, ...) on stderr.
+pub(crate) fn problem(message: fmt::Arguments<'_>) {
+    eprintln!("otel-runtime: warning: {message}");
 }

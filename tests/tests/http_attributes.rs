@@ -122,11 +122,32 @@ async fn a_404_is_an_error_for_the_client_but_not_for_the_server() {
         .expect_err("404");
     handle.stop(true).await;
     assert!(matches!(error, demo_client::FetchError::Status(404)));
-    let span = capture.span("GET");
+    let spans = capture.spans();
+    let of_kind = |kind: SpanKind| {
+        let matching: Vec<&SpanData> = spans.iter().filter(|span| span.span_kind == kind).collect();
+        assert_eq!(matching.len(), 1, "{kind:?}: {}", testing::describe(&spans));
+        matching[0].clone()
+    };
+    let client = of_kind(SpanKind::Client);
+    assert_eq!(client.name, "GET");
     assert_eq!(
-        attribute(&span, "http.response.status_code"),
+        attribute(&client, "http.response.status_code"),
         Some(404_i64.into())
     );
-    assert_eq!(attribute(&span, "error.type"), Some("404".into()));
-    assert!(matches!(span.status, Status::Error { .. }));
+    assert_eq!(attribute(&client, "error.type"), Some("404".into()));
+    assert!(matches!(client.status, Status::Error { .. }));
+
+    // The demo server's traced default service: no route, so the name is the method alone,
+    // and a 404 is not the server's error.
+    let server = of_kind(SpanKind::Server);
+    assert_eq!(server.name, "GET");
+    assert_eq!(server.parent_span_id, client.span_context.span_id());
+    assert_eq!(attribute(&server, "http.route"), None);
+    assert_eq!(attribute(&server, "url.path"), Some("/missing".into()));
+    assert_eq!(
+        attribute(&server, "http.response.status_code"),
+        Some(404_i64.into())
+    );
+    assert_eq!(attribute(&server, "error.type"), None);
+    assert_eq!(server.status, Status::Unset);
 }

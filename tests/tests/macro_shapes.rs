@@ -117,7 +117,9 @@ fn early_return_ends_the_span_once() {
     assert_eq!(early_return(false), "late");
     let spans = capture.spans();
     assert_eq!(spans.len(), 2);
-    assert!(spans.iter().all(|span| span.name == "early_return" && span.status == Status::Unset));
+    assert!(spans
+        .iter()
+        .all(|span| span.name == "early_return" && span.status == Status::Unset));
 }
 
 #[actix_rt::test]
@@ -144,7 +146,10 @@ fn a_dropped_future_ends_its_span_as_cancelled() {
         assert!(future.as_mut().poll(&mut task).is_pending());
     }
     let span = capture.span("pending_forever");
-    assert_eq!(attribute(&span, otel_runtime::CANCELLED_ATTRIBUTE), Some(true.into()));
+    assert_eq!(
+        attribute(&span, otel_runtime::CANCELLED_ATTRIBUTE),
+        Some(true.into())
+    );
     assert!(matches!(span.status, Status::Error { .. }));
     assert_eq!(capture.spans().len(), 1);
 }
@@ -174,7 +179,11 @@ async fn methods_with_every_receiver() {
     assert_eq!(counter.bump(), 2);
     assert_eq!(counter.get_later().await, 2);
     assert_eq!(counter.into_count(), 2);
-    let names: Vec<_> = capture.spans().iter().map(|span| span.name.to_string()).collect();
+    let names: Vec<_> = capture
+        .spans()
+        .iter()
+        .map(|span| span.name.to_string())
+        .collect();
     assert_eq!(names, ["get", "bump", "get_later", "into_count"]);
 }
 

@@ -1,17 +1,62 @@
-//! The propagators installed by [`crate::init`] and the helpers that use the installed one.
+//! The propagators installed by [`crate::init`] (from `OTEL_PROPAGATORS`) and the helpers that
+//! use the installed one.
+
+mod b3;
+mod jaeger;
 
 use opentelemetry::propagation::{
     Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
 };
 use opentelemetry::{global, Context};
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::propagation::BaggagePropagator;
 
-/// The default propagators: W3C `traceparent`/`tracestate` and W3C `baggage`.
+use crate::config::PropagatorKind;
+use crate::tracecontext::TraceContextPropagator;
+
+pub use b3::{B3Encoding, B3Propagator};
+pub use jaeger::JaegerPropagator;
+
+/// The default propagators: W3C `traceparent`/`tracestate` (the strict
+/// [`TraceContextPropagator`]) and W3C `baggage`.
 pub fn default_propagator() -> TextMapCompositePropagator {
-    TextMapCompositePropagator::new(vec![
-        Box::new(TraceContextPropagator::new()),
-        Box::new(BaggagePropagator::new()),
-    ])
+    from_kinds(&PropagatorKind::DEFAULT)
+}
+
+/// The propagators `kinds` name, in order; for an empty list, one that reads and writes nothing.
+///
+/// ```
+/// use opentelemetry::propagation::TextMapPropagator;
+/// use otel_runtime::config::PropagatorKind;
+///
+/// let propagator = otel_runtime::propagation::from_kinds(&[PropagatorKind::B3Multi]);
+/// let fields: Vec<&str> = propagator.fields().collect();
+/// assert!(fields.contains(&"x-b3-traceid"));
+/// ```
+pub fn from_kinds(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
+    TextMapCompositePropagator::new(kinds.iter().map(|kind| one(*kind)).collect())
+}
+
+fn one(kind: PropagatorKind) -> Box<dyn TextMapPropagator + Send + Sync> {
+    match kind {
+        PropagatorKind::TraceContext => Box::new(TraceContextPropagator::new()),
+        PropagatorKind::Baggage => Box::new(BaggagePropagator::new()),
+        PropagatorKind::B3 => Box::new(B3Propagator::new(B3Encoding::Single)),
+        PropagatorKind::B3Multi => Box::new(B3Propagator::new(B3Encoding::Multiple)),
+        PropagatorKind::Jaeger => Box::new(JaegerPropagator::new()),
+    }
+}
+
+/// 1 to `2 * N` hex digits (either case), left-padded with zeros to `N` bytes.
+pub(crate) fn hex_id<const N: usize>(text: &str) -> Option<[u8; N]> {
+    if text.is_empty() || text.len() > 2 * N || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let padded = format!("{text:0>width$}", width = 2 * N);
+    let mut bytes = [0u8; N];
+    for (index, byte) in bytes.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(padded.get(2 * index..2 * index + 2)?, 16).ok()?;
+    }
+    Some(bytes)
 }
 
 /// Installs `propagator` as the global text-map propagator.

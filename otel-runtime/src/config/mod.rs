@@ -1,0 +1,141 @@
+//! Settings from the standard `OTEL_*` environment variables, resolved and checked.
+//!
+//! [`crate::Builder::install`] reads them for you; this module is public so that a program (or a
+//! test) can see what a given environment means without installing anything:
+//!
+//! ```
+//! use otel_runtime::config::{Config, ExporterKind, Protocol};
+//!
+//! let env = [
+//!     ("OTEL_TRACES_EXPORTER", "otlp"),
+//!     ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+//!     ("OTEL_TRACES_SAMPLER", "sometimes"),
+//! ];
+//! let config = Config::from_lookup(|name| {
+//!     env.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+//! });
+//! assert_eq!(config.exporters, vec![ExporterKind::Otlp]);
+//! assert_eq!(config.otlp.protocol, Protocol::HttpProtobuf);
+//! assert_eq!(config.otlp.endpoint, "http://127.0.0.1:4318/v1/traces");
+//! assert_eq!(config.warnings[0].setting, "OTEL_TRACES_SAMPLER");
+//! ```
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `OTEL_SDK_DISABLED` | `true`: no spans are recorded (context still propagates) | `false` |
+//! | `OTEL_SERVICE_NAME` | `service.name` | the name given in code, else `unknown_service:{exe}` |
+//! | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,...` (values percent-encoded) added to the resource | none |
+//! | `OTEL_TRACES_EXPORTER` | `console`, `otlp`, `none`, comma-separated | the builder's default (`console` in [`crate::init`]) |
+//! | `OTEL_RUST_CONSOLE_FORMAT` | `line`, `tree`, `json` | `line` |
+//! | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/protobuf`, `grpc` | `http/protobuf` |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | collector base URL; `/v1/traces` is appended for http | `http://localhost:4318` (http), `http://localhost:4317` (grpc) |
+//! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | full URL, used as is | |
+//! | `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` | `name=value,...` request headers / gRPC metadata | none |
+//! | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` | ms one export may take, retries included | `10000` |
+//! | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` | `gzip`, `none` | `none` |
+//! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | see [`SamplerConfig`] | `parentbased_always_on` |
+//! | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `b3`, `b3multi`, `jaeger`, `none` | `tracecontext,baggage` |
+//! | `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | see [`BatchSettings`] | 5000, 30000, 2048, 512 |
+//! | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT` | span limits | 128 each |
+//!
+//! An empty variable counts as unset. An invalid value never stops the program: it yields a
+//! [`Warning`] (printed once per variable on stderr by `install`) naming the variable, the value,
+//! what is accepted and what is used instead.
+
+mod batch;
+pub(crate) mod env;
+mod exporters;
+mod limits;
+mod otlp;
+mod propagators;
+pub(crate) mod resource;
+mod sampler;
+#[cfg(test)]
+mod tests;
+
+use opentelemetry_sdk::trace::SpanLimits;
+
+pub use crate::warn::Warning;
+pub use batch::BatchSettings;
+pub use exporters::{ConsoleFormat, ExporterKind};
+pub use otlp::{
+    Compression, OtlpConfig, Protocol, DEFAULT_TIMEOUT, GRPC_DEFAULT_ENDPOINT,
+    HTTP_DEFAULT_ENDPOINT,
+};
+pub use propagators::PropagatorKind;
+pub use sampler::SamplerConfig;
+
+pub(crate) use otlp::check_url;
+
+use env::Env;
+
+/// Everything the environment says, resolved: defaults applied, invalid values replaced.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `OTEL_SDK_DISABLED`.
+    pub disabled: bool,
+    /// `OTEL_SERVICE_NAME`, if set.
+    pub service_name: Option<String>,
+    /// `OTEL_RESOURCE_ATTRIBUTES`, decoded.
+    pub resource_attributes: Vec<(String, String)>,
+    /// `OTEL_TRACES_EXPORTER` (with [`Config::from_lookup`], `otlp` when unset, as specified).
+    pub exporters: Vec<ExporterKind>,
+    /// `OTEL_RUST_CONSOLE_FORMAT`, if set.
+    pub console_format: Option<ConsoleFormat>,
+    /// `OTEL_EXPORTER_OTLP_*`.
+    pub otlp: OtlpConfig,
+    /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`.
+    pub sampler: SamplerConfig,
+    /// `OTEL_PROPAGATORS` (empty for `none`).
+    pub propagators: Vec<PropagatorKind>,
+    /// `OTEL_BSP_*`.
+    pub batch: BatchSettings,
+    /// The span limit variables.
+    pub span_limits: SpanLimits,
+    /// What was invalid, in the order read.
+    pub warnings: Vec<Warning>,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup` (a name → value function), so nothing global is touched.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        Self::resolve(&lookup, &[ExporterKind::Otlp])
+    }
+
+    /// As [`Config::from_lookup`], with `default_exporters` used when `OTEL_TRACES_EXPORTER` is
+    /// unset or names nothing valid.
+    pub(crate) fn resolve(
+        lookup: &dyn Fn(&str) -> Option<String>,
+        default_exporters: &[ExporterKind],
+    ) -> Self {
+        let mut env = Env::new(lookup);
+        let disabled = env.boolean("OTEL_SDK_DISABLED");
+        let service_name = resource::service_name(&mut env);
+        let resource_attributes = resource::resource_attributes(&mut env);
+        let exporters = exporters::traces_exporters(&mut env, default_exporters);
+        let console_format = exporters::console_format(&mut env);
+        let otlp = otlp::otlp(&mut env);
+        let sampler = sampler::sampler(&mut env);
+        let propagators = propagators::propagators(&mut env);
+        let batch = batch::batch(&mut env);
+        let span_limits = limits::span_limits(&mut env);
+        Self {
+            disabled,
+            service_name,
+            resource_attributes,
+            exporters,
+            console_format,
+            otlp,
+            sampler,
+            propagators,
+            batch,
+            span_limits,
+            warnings: env.warnings,
+        }
+    }
+}

@@ -1,0 +1,695 @@
+//! Every variable, its default, a valid value, and the warning for each kind of invalid value.
+//! Variables come from a lookup function: no test touches the process environment.
+
+use std::time::Duration;
+
+use super::*;
+
+fn config(env: &[(&str, &str)]) -> Config {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect();
+    Config::from_lookup(move |name| {
+        env.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    })
+}
+
+/// The only warning, asserting there is exactly one.
+fn warning(config: &Config) -> &Warning {
+    assert_eq!(config.warnings.len(), 1, "warnings: {:#?}", config.warnings);
+    &config.warnings[0]
+}
+
+fn assert_no_warnings(config: &Config) {
+    assert!(
+        config.warnings.is_empty(),
+        "unexpected warnings: {:#?}",
+        config.warnings
+    );
+}
+
+#[test]
+fn an_empty_environment_gives_the_specified_defaults() {
+    let config = config(&[]);
+    assert_no_warnings(&config);
+    assert!(!config.disabled);
+    assert_eq!(config.service_name, None);
+    assert!(config.resource_attributes.is_empty());
+    assert_eq!(config.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(config.console_format, None);
+    assert_eq!(config.otlp, OtlpConfig::default());
+    assert_eq!(config.otlp.endpoint, "http://localhost:4318/v1/traces");
+    assert_eq!(config.otlp.timeout, Duration::from_secs(10));
+    assert_eq!(config.sampler, SamplerConfig::ParentBasedAlwaysOn);
+    assert_eq!(config.propagators, PropagatorKind::DEFAULT.to_vec());
+    assert_eq!(config.batch, BatchSettings::default());
+    let limits = config.span_limits;
+    assert_eq!(
+        [
+            limits.max_attributes_per_span,
+            limits.max_events_per_span,
+            limits.max_links_per_span,
+            limits.max_attributes_per_event,
+            limits.max_attributes_per_link,
+        ],
+        [128; 5]
+    );
+}
+
+#[test]
+fn empty_values_count_as_unset() {
+    let config = config(&[
+        ("OTEL_TRACES_EXPORTER", ""),
+        ("OTEL_TRACES_SAMPLER", " "),
+        ("OTEL_SERVICE_NAME", ""),
+    ]);
+    assert_no_warnings(&config);
+    assert_eq!(config.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(config.service_name, None);
+}
+
+#[test]
+fn warnings_print_as_one_line_naming_variable_value_accepted_and_fallback() {
+    let config = config(&[("OTEL_TRACES_SAMPLER", "sometimes")]);
+    let line = warning(&config).to_string();
+    assert_eq!(
+        line,
+        "otel-runtime: warning: OTEL_TRACES_SAMPLER=\"sometimes\" is invalid: accepted \
+         always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, \
+         parentbased_traceidratio; using parentbased_always_on"
+    );
+    assert!(!line.contains('\n'));
+}
+
+// OTEL_SDK_DISABLED
+
+#[test]
+fn sdk_disabled() {
+    assert!(config(&[("OTEL_SDK_DISABLED", "true")]).disabled);
+    assert!(config(&[("OTEL_SDK_DISABLED", "TRUE")]).disabled);
+    let off = config(&[("OTEL_SDK_DISABLED", "false")]);
+    assert!(!off.disabled);
+    assert_no_warnings(&off);
+    let invalid = config(&[("OTEL_SDK_DISABLED", "1")]);
+    assert!(!invalid.disabled);
+    assert_eq!(
+        warning(&invalid),
+        &Warning::invalid("OTEL_SDK_DISABLED", "1", "true, false", "false")
+    );
+}
+
+// OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+
+#[test]
+fn service_name() {
+    let config = config(&[("OTEL_SERVICE_NAME", " checkout ")]);
+    assert_eq!(config.service_name.as_deref(), Some("checkout"));
+}
+
+#[test]
+fn resource_attributes_are_decoded() {
+    let config = config(&[(
+        "OTEL_RESOURCE_ATTRIBUTES",
+        "deployment.environment=prod, team=a%20b%2Cc ,service.name=from-attributes",
+    )]);
+    assert_no_warnings(&config);
+    assert_eq!(
+        config.resource_attributes,
+        vec![
+            ("deployment.environment".to_owned(), "prod".to_owned()),
+            ("team".to_owned(), "a b,c".to_owned()),
+            ("service.name".to_owned(), "from-attributes".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn malformed_resource_attributes_are_discarded_whole() {
+    let config = config(&[("OTEL_RESOURCE_ATTRIBUTES", "a=1,broken,c=%zz")]);
+    assert!(config.resource_attributes.is_empty());
+    let warning = warning(&config);
+    assert_eq!(warning.setting, "OTEL_RESOURCE_ATTRIBUTES");
+    assert_eq!(warning.value, "a=1,broken,c=%zz");
+    assert!(warning.problem.contains("broken"), "{warning}");
+    assert!(warning.problem.contains("c=%zz"), "{warning}");
+    assert_eq!(warning.fallback, "no attributes from it");
+}
+
+#[test]
+fn the_resource_has_sdk_process_host_and_service_attributes() {
+    let code = resource::CodeResource {
+        service_name: Some("from-code".to_owned()),
+        service_version: Some("1.2.3".to_owned()),
+        attributes: vec![opentelemetry::KeyValue::new("team", "code")],
+    };
+    let get = |resource: &opentelemetry_sdk::Resource, key: &'static str| {
+        resource.get(&key.into()).map(|value| value.to_string())
+    };
+
+    let built = resource::build(None, &[], &code);
+    assert_eq!(get(&built, "service.name").as_deref(), Some("from-code"));
+    assert_eq!(get(&built, "service.version").as_deref(), Some("1.2.3"));
+    assert_eq!(get(&built, "team").as_deref(), Some("code"));
+    assert_eq!(
+        get(&built, "telemetry.sdk.language").as_deref(),
+        Some("rust")
+    );
+    assert_eq!(
+        get(&built, "telemetry.sdk.name").as_deref(),
+        Some("opentelemetry")
+    );
+    assert!(get(&built, "telemetry.sdk.version").is_some());
+    assert_eq!(
+        get(&built, "process.pid"),
+        Some(std::process::id().to_string())
+    );
+    assert_eq!(get(&built, "host.name"), resource::host_name());
+
+    // OTEL_RESOURCE_ATTRIBUTES' service.name beats the name in code; OTEL_SERVICE_NAME beats both;
+    // attributes given in code beat OTEL_RESOURCE_ATTRIBUTES.
+    let env_attributes = vec![
+        ("service.name".to_owned(), "from-attributes".to_owned()),
+        ("team".to_owned(), "env".to_owned()),
+        ("region".to_owned(), "eu".to_owned()),
+    ];
+    let built = resource::build(None, &env_attributes, &code);
+    assert_eq!(
+        get(&built, "service.name").as_deref(),
+        Some("from-attributes")
+    );
+    assert_eq!(get(&built, "team").as_deref(), Some("code"));
+    assert_eq!(get(&built, "region").as_deref(), Some("eu"));
+    let built = resource::build(Some("from-env"), &env_attributes, &code);
+    assert_eq!(get(&built, "service.name").as_deref(), Some("from-env"));
+
+    let unnamed = resource::build(None, &[], &resource::CodeResource::default());
+    let name = get(&unnamed, "service.name").unwrap_or_default();
+    assert!(name.starts_with("unknown_service"), "{name}");
+}
+
+// OTEL_TRACES_EXPORTER, OTEL_RUST_CONSOLE_FORMAT
+
+#[test]
+fn traces_exporter_lists() {
+    let config = config(&[("OTEL_TRACES_EXPORTER", "Console, otlp,console")]);
+    assert_no_warnings(&config);
+    assert_eq!(
+        config.exporters,
+        vec![ExporterKind::Console, ExporterKind::Otlp]
+    );
+    let none = config_none();
+    assert_eq!(none.exporters, vec![ExporterKind::None]);
+}
+
+fn config_none() -> Config {
+    config(&[("OTEL_TRACES_EXPORTER", "none")])
+}
+
+#[test]
+fn traces_exporter_unknown_items_are_dropped_with_a_warning() {
+    let config = config(&[("OTEL_TRACES_EXPORTER", "console,zipkin")]);
+    assert_eq!(config.exporters, vec![ExporterKind::Console]);
+    let warning = warning(&config);
+    assert_eq!(warning.setting, "OTEL_TRACES_EXPORTER");
+    assert!(warning.problem.contains("zipkin"));
+    assert_eq!(warning.accepted, ExporterKind::ACCEPTED);
+    assert_eq!(warning.fallback, "console");
+}
+
+#[test]
+fn traces_exporter_with_nothing_valid_uses_the_default() {
+    let config = config(&[("OTEL_TRACES_EXPORTER", "consol")]);
+    assert_eq!(config.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(
+        warning(&config),
+        &Warning::invalid(
+            "OTEL_TRACES_EXPORTER",
+            "consol",
+            ExporterKind::ACCEPTED,
+            "otlp"
+        )
+    );
+    // The builder's default replaces the specification's.
+    let lookup = |name: &str| (name == "OTEL_TRACES_EXPORTER").then(|| "consol".to_owned());
+    let resolved = Config::resolve(&lookup, &[ExporterKind::Console]);
+    assert_eq!(resolved.exporters, vec![ExporterKind::Console]);
+    assert_eq!(resolved.warnings[0].fallback, "console");
+}
+
+#[test]
+fn traces_exporter_none_with_others_is_dropped() {
+    let config = config(&[("OTEL_TRACES_EXPORTER", "none,otlp")]);
+    assert_eq!(config.exporters, vec![ExporterKind::Otlp]);
+    assert!(warning(&config).problem.contains("none"));
+}
+
+#[test]
+fn console_format() {
+    for (value, format) in [
+        ("line", ConsoleFormat::Line),
+        ("TREE", ConsoleFormat::Tree),
+        ("json", ConsoleFormat::Json),
+    ] {
+        let config = config(&[("OTEL_RUST_CONSOLE_FORMAT", value)]);
+        assert_no_warnings(&config);
+        assert_eq!(config.console_format, Some(format));
+    }
+    let invalid = config(&[("OTEL_RUST_CONSOLE_FORMAT", "waterfall")]);
+    assert_eq!(invalid.console_format, Some(ConsoleFormat::Line));
+    assert_eq!(
+        warning(&invalid),
+        &Warning::invalid(
+            "OTEL_RUST_CONSOLE_FORMAT",
+            "waterfall",
+            "line, tree, json",
+            "line"
+        )
+    );
+}
+
+// OTEL_EXPORTER_OTLP_*
+
+#[test]
+fn otlp_generic_endpoint_gets_the_traces_path_for_http() {
+    let plain = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")]);
+    assert_eq!(plain.otlp.endpoint, "http://127.0.0.1:4318/v1/traces");
+    let slash = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318/base/")]);
+    assert_eq!(slash.otlp.endpoint, "http://127.0.0.1:4318/base/v1/traces");
+    assert_no_warnings(&slash);
+}
+
+#[test]
+fn otlp_traces_endpoint_is_used_as_is_and_wins() {
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "http://127.0.0.1:4318/custom",
+        ),
+    ]);
+    assert_no_warnings(&config);
+    assert_eq!(config.otlp.endpoint, "http://127.0.0.1:4318/custom");
+}
+
+#[test]
+fn otlp_grpc_uses_the_endpoint_as_is_and_its_own_default() {
+    let default = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+    assert_eq!(default.otlp.protocol, Protocol::Grpc);
+    assert_eq!(default.otlp.endpoint, "http://localhost:4317");
+    let given = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317"),
+    ]);
+    assert_eq!(given.otlp.endpoint, "http://127.0.0.1:4317");
+    assert_no_warnings(&given);
+}
+
+#[test]
+fn otlp_invalid_endpoints_warn_and_fall_back() {
+    for (value, problem) in [
+        ("localhost:4318", "is not an http:// URL"),
+        ("https://collector:4318", "is not supported by this build"),
+        ("http://", "is not a valid URL"),
+        ("http://host:port", "has an invalid port"),
+        ("http://host:99999", "has an invalid port"),
+    ] {
+        let config = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", value)]);
+        assert_eq!(config.otlp.endpoint, HTTP_DEFAULT_ENDPOINT, "{value}");
+        let warning = warning(&config);
+        assert_eq!(warning.setting, "OTEL_EXPORTER_OTLP_ENDPOINT");
+        assert!(warning.problem.starts_with(problem), "{value}: {warning}");
+        assert_eq!(warning.fallback, HTTP_DEFAULT_ENDPOINT);
+    }
+    // An invalid signal endpoint falls back to the (valid) generic one.
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1]:4318"),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://x"),
+    ]);
+    assert_eq!(config.otlp.endpoint, "http://[::1]:4318/v1/traces");
+    let warning = warning(&config);
+    assert_eq!(warning.setting, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    assert_eq!(warning.fallback, "http://[::1]:4318/v1/traces");
+}
+
+#[test]
+fn otlp_protocol() {
+    let traces_wins = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf"),
+    ]);
+    assert_eq!(traces_wins.otlp.protocol, Protocol::HttpProtobuf);
+    assert_no_warnings(&traces_wins);
+
+    let json = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
+    assert_eq!(json.otlp.protocol, Protocol::HttpProtobuf);
+    assert_eq!(
+        warning(&json),
+        &Warning::invalid(
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+            "http/json",
+            "http/protobuf, grpc",
+            "http/protobuf"
+        )
+    );
+
+    let bad_traces = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "udp"),
+    ]);
+    assert_eq!(bad_traces.otlp.protocol, Protocol::Grpc);
+    assert_eq!(
+        warning(&bad_traces),
+        &Warning::invalid(
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "udp",
+            "http/protobuf, grpc",
+            "grpc"
+        )
+    );
+}
+
+#[test]
+fn otlp_headers() {
+    let config = config(&[(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "api-key=secret%20value,X-Tenant=a",
+    )]);
+    assert_no_warnings(&config);
+    assert_eq!(
+        config.otlp.headers,
+        vec![
+            ("api-key".to_owned(), "secret value".to_owned()),
+            ("x-tenant".to_owned(), "a".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn otlp_traces_headers_replace_the_generic_ones() {
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_HEADERS", "a=1"),
+        ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "b=2"),
+    ]);
+    assert_eq!(config.otlp.headers, vec![("b".to_owned(), "2".to_owned())]);
+}
+
+#[test]
+fn otlp_malformed_headers_are_named_and_the_rest_kept() {
+    let config = config(&[(
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        "good=1,novalue,bad name=2,ctl=%0A",
+    )]);
+    assert_eq!(
+        config.otlp.headers,
+        vec![("good".to_owned(), "1".to_owned())]
+    );
+    let warning = warning(&config);
+    assert_eq!(warning.setting, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
+    assert!(warning.problem.contains("novalue"), "{warning}");
+    assert!(warning.problem.contains("bad name=2"), "{warning}");
+    assert!(warning.problem.contains("ctl="), "{warning}");
+    assert_eq!(warning.fallback, "only good");
+}
+
+#[test]
+fn otlp_timeout() {
+    let generic = config(&[("OTEL_EXPORTER_OTLP_TIMEOUT", "2500")]);
+    assert_eq!(generic.otlp.timeout, Duration::from_millis(2500));
+    let traces = config(&[
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "700"),
+    ]);
+    assert_eq!(traces.otlp.timeout, Duration::from_millis(700));
+    for bad in ["0", "-5", "1.5", "10s"] {
+        let config = config(&[("OTEL_EXPORTER_OTLP_TIMEOUT", bad)]);
+        assert_eq!(config.otlp.timeout, Duration::from_millis(10_000));
+        assert_eq!(
+            warning(&config),
+            &Warning::invalid(
+                "OTEL_EXPORTER_OTLP_TIMEOUT",
+                bad,
+                "a positive integer number of milliseconds",
+                "10000"
+            )
+        );
+    }
+    let bad_traces = config(&[
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "soon"),
+    ]);
+    assert_eq!(bad_traces.otlp.timeout, Duration::from_millis(2500));
+    assert_eq!(warning(&bad_traces).fallback, "2500");
+}
+
+#[test]
+fn otlp_compression() {
+    let gzip = config(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "GZIP")]);
+    assert_eq!(gzip.otlp.compression, Compression::Gzip);
+    let traces = config(&[
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+        ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "none"),
+    ]);
+    assert_eq!(traces.otlp.compression, Compression::None);
+    assert_no_warnings(&traces);
+    let zstd = config(&[("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd")]);
+    assert_eq!(zstd.otlp.compression, Compression::None);
+    assert_eq!(
+        warning(&zstd),
+        &Warning::invalid(
+            "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+            "zstd",
+            "gzip, none",
+            "none"
+        )
+    );
+    let generic_bad = config(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "br")]);
+    assert_eq!(
+        warning(&generic_bad).setting,
+        "OTEL_EXPORTER_OTLP_COMPRESSION"
+    );
+}
+
+// OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG
+
+#[test]
+fn samplers() {
+    for (name, expected) in [
+        ("always_on", SamplerConfig::AlwaysOn),
+        ("always_off", SamplerConfig::AlwaysOff),
+        ("traceidratio", SamplerConfig::TraceIdRatio(1.0)),
+        ("parentbased_always_on", SamplerConfig::ParentBasedAlwaysOn),
+        (
+            "parentbased_always_off",
+            SamplerConfig::ParentBasedAlwaysOff,
+        ),
+        (
+            "parentbased_traceidratio",
+            SamplerConfig::ParentBasedTraceIdRatio(1.0),
+        ),
+    ] {
+        let config = config(&[("OTEL_TRACES_SAMPLER", name)]);
+        assert_no_warnings(&config);
+        assert_eq!(config.sampler, expected, "{name}");
+    }
+}
+
+#[test]
+fn sampler_ratio_argument() {
+    let valid = config(&[
+        ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0.25"),
+    ]);
+    assert_no_warnings(&valid);
+    assert_eq!(valid.sampler, SamplerConfig::ParentBasedTraceIdRatio(0.25));
+    for bad in ["1.5", "-0.1", "half", "NaN"] {
+        let config = config(&[
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", bad),
+        ]);
+        assert_eq!(config.sampler, SamplerConfig::TraceIdRatio(1.0), "{bad}");
+        assert_eq!(
+            warning(&config),
+            &Warning::invalid(
+                "OTEL_TRACES_SAMPLER_ARG",
+                bad,
+                "a number from 0 to 1, e.g. 0.25",
+                "1.0"
+            )
+        );
+    }
+}
+
+#[test]
+fn sampler_argument_without_a_ratio_sampler_is_reported_as_ignored() {
+    let config = config(&[
+        ("OTEL_TRACES_SAMPLER", "always_on"),
+        ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
+    ]);
+    assert_eq!(config.sampler, SamplerConfig::AlwaysOn);
+    let warning = warning(&config);
+    assert_eq!(warning.setting, "OTEL_TRACES_SAMPLER_ARG");
+    assert_eq!(warning.problem, "is ignored");
+    assert_eq!(warning.fallback, "always_on");
+}
+
+#[test]
+fn unsupported_and_unknown_samplers_fall_back_to_parentbased_always_on() {
+    let remote = config(&[("OTEL_TRACES_SAMPLER", "jaeger_remote")]);
+    assert_eq!(remote.sampler, SamplerConfig::ParentBasedAlwaysOn);
+    assert_eq!(warning(&remote).problem, "is not supported by this SDK");
+    let unknown = config(&[("OTEL_TRACES_SAMPLER", "sometimes")]);
+    assert_eq!(unknown.sampler, SamplerConfig::ParentBasedAlwaysOn);
+    assert_eq!(warning(&unknown).fallback, "parentbased_always_on");
+}
+
+// OTEL_PROPAGATORS
+
+#[test]
+fn propagators() {
+    let config = config(&[("OTEL_PROPAGATORS", "b3, b3multi,jaeger,tracecontext,b3")]);
+    assert_no_warnings(&config);
+    assert_eq!(
+        config.propagators,
+        vec![
+            PropagatorKind::B3,
+            PropagatorKind::B3Multi,
+            PropagatorKind::Jaeger,
+            PropagatorKind::TraceContext,
+        ]
+    );
+    let none = self::config(&[("OTEL_PROPAGATORS", "none")]);
+    assert_no_warnings(&none);
+    assert!(none.propagators.is_empty());
+}
+
+#[test]
+fn propagators_unknown_items_are_dropped_with_a_warning() {
+    let config = config(&[("OTEL_PROPAGATORS", "tracecontext,xray")]);
+    assert_eq!(config.propagators, vec![PropagatorKind::TraceContext]);
+    let warning = warning(&config);
+    assert!(warning.problem.contains("xray"), "{warning}");
+    assert_eq!(warning.fallback, "tracecontext");
+    let nothing_valid = self::config(&[("OTEL_PROPAGATORS", "w3c")]);
+    assert_eq!(nothing_valid.propagators, PropagatorKind::DEFAULT.to_vec());
+    assert_eq!(
+        self::warning(&nothing_valid),
+        &Warning::invalid(
+            "OTEL_PROPAGATORS",
+            "w3c",
+            PropagatorKind::ACCEPTED,
+            "tracecontext,baggage"
+        )
+    );
+    let mixed_none = self::config(&[("OTEL_PROPAGATORS", "none,baggage")]);
+    assert_eq!(mixed_none.propagators, vec![PropagatorKind::Baggage]);
+    assert!(self::warning(&mixed_none).problem.contains("none"));
+}
+
+// OTEL_BSP_*
+
+#[test]
+fn batch_settings() {
+    let config = config(&[
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        ("OTEL_BSP_EXPORT_TIMEOUT", "3000"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "100"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "10"),
+    ]);
+    assert_no_warnings(&config);
+    assert_eq!(
+        config.batch,
+        BatchSettings {
+            schedule_delay: Duration::from_millis(200),
+            export_timeout: Duration::from_millis(3000),
+            max_queue_size: 100,
+            max_export_batch_size: 10,
+        }
+    );
+}
+
+#[test]
+fn batch_invalid_values_warn_with_their_defaults() {
+    for (name, value, fallback) in [
+        ("OTEL_BSP_SCHEDULE_DELAY", "0", "5000"),
+        ("OTEL_BSP_EXPORT_TIMEOUT", "forever", "30000"),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "0", "2048"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "-1", "512"),
+    ] {
+        let config = config(&[(name, value)]);
+        assert_eq!(config.batch, BatchSettings::default(), "{name}");
+        let warning = warning(&config);
+        assert_eq!(
+            (warning.setting.as_str(), warning.value.as_str()),
+            (name, value)
+        );
+        assert_eq!(warning.fallback, fallback, "{name}");
+    }
+}
+
+#[test]
+fn batch_size_larger_than_the_queue_is_clamped() {
+    let config = config(&[
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "64"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "100"),
+    ]);
+    assert_eq!(config.batch.max_export_batch_size, 64);
+    let warning = warning(&config);
+    assert_eq!(warning.setting, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE");
+    assert_eq!(warning.problem, "is larger than OTEL_BSP_MAX_QUEUE_SIZE");
+    assert_eq!(warning.fallback, "64");
+}
+
+// Span limits
+
+#[test]
+fn span_limits() {
+    let config = config(&[
+        ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "1"),
+        ("OTEL_SPAN_EVENT_COUNT_LIMIT", "2"),
+        ("OTEL_SPAN_LINK_COUNT_LIMIT", "3"),
+        ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "4"),
+        ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "0"),
+    ]);
+    assert_no_warnings(&config);
+    let limits = config.span_limits;
+    assert_eq!(limits.max_attributes_per_span, 1);
+    assert_eq!(limits.max_events_per_span, 2);
+    assert_eq!(limits.max_links_per_span, 3);
+    assert_eq!(limits.max_attributes_per_event, 4);
+    assert_eq!(limits.max_attributes_per_link, 0);
+}
+
+#[test]
+fn the_general_attribute_limit_is_the_fallback_of_the_attribute_limits() {
+    let config = config(&[
+        ("OTEL_ATTRIBUTE_COUNT_LIMIT", "16"),
+        ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "4"),
+    ]);
+    let limits = config.span_limits;
+    assert_eq!(limits.max_attributes_per_span, 16);
+    assert_eq!(limits.max_attributes_per_event, 4);
+    assert_eq!(limits.max_attributes_per_link, 16);
+    assert_eq!(limits.max_events_per_span, 128);
+}
+
+#[test]
+fn span_limit_invalid_values_warn() {
+    for name in [
+        "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+        "OTEL_SPAN_EVENT_COUNT_LIMIT",
+        "OTEL_SPAN_LINK_COUNT_LIMIT",
+        "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
+        "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+        "OTEL_ATTRIBUTE_COUNT_LIMIT",
+    ] {
+        let resolved = self::config(&[(name, "many")]);
+        assert_eq!(
+            warning(&resolved),
+            &Warning::invalid(name, "many", "a non-negative integer", "128"),
+        );
+        assert_eq!(resolved.span_limits.max_attributes_per_span, 128);
+    }
+}

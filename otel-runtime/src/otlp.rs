@@ -1,0 +1,287 @@
+//! OTLP export behind the SDK's batch span processor, which runs exports on a thread of its own:
+//!
+//! * http/protobuf uses the *blocking* reqwest client: an async client inside that thread finds
+//!   no Tokio reactor and panics (opentelemetry-rust #2673, #3125);
+//! * gRPC (tonic) needs a Tokio runtime for its connection: the exporter owns a current-thread
+//!   runtime and drives each export on it from the processor's thread, so it works whether or
+//!   not the program itself runs Tokio (actix-rt, a plain `main`, ...).
+//!
+//! Each export gives up after the smaller of `OTEL_EXPORTER_OTLP_TIMEOUT` and
+//! `OTEL_BSP_EXPORT_TIMEOUT`, retries included, so a dead collector cannot hold the process at
+//! exit longer than that. The first failed export is reported on stderr.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
+
+use crate::config::{BatchSettings, OtlpConfig, Protocol};
+use crate::warn;
+
+/// Whether this build can export with `protocol` (cargo features `otlp-http`, `otlp-grpc`).
+pub(crate) fn supports(protocol: Protocol) -> bool {
+    match protocol {
+        Protocol::HttpProtobuf => cfg!(feature = "otlp-http"),
+        Protocol::Grpc => cfg!(feature = "otlp-grpc"),
+    }
+}
+
+/// How long one export may take: the smaller of the two configured limits.
+pub(crate) fn export_timeout(config: &OtlpConfig, batch: &BatchSettings) -> Duration {
+    config.timeout.min(batch.export_timeout)
+}
+
+/// The batch span processor exporting to the collector `config` names.
+pub(crate) fn batch_processor(
+    config: &OtlpConfig,
+    batch: &BatchSettings,
+) -> Result<BatchSpanProcessor, String> {
+    let timeout = export_timeout(config, batch);
+    let batch_config = BatchConfigBuilder::default()
+        .with_scheduled_delay(batch.schedule_delay)
+        .with_max_queue_size(batch.max_queue_size)
+        .with_max_export_batch_size(batch.max_export_batch_size)
+        .build();
+    let processor = match config.protocol {
+        Protocol::HttpProtobuf => {
+            let exporter = Reporting::new(http::exporter(config, timeout)?, config);
+            BatchSpanProcessor::builder(exporter)
+                .with_batch_config(batch_config)
+                .build()
+        }
+        Protocol::Grpc => {
+            let exporter = Reporting::new(grpc::exporter(config, timeout)?, config);
+            BatchSpanProcessor::builder(exporter)
+                .with_batch_config(batch_config)
+                .build()
+        }
+    };
+    Ok(processor)
+}
+
+#[cfg(feature = "otlp-http")]
+mod http {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+
+    use crate::config::{Compression, OtlpConfig};
+
+    pub(super) fn exporter(
+        config: &OtlpConfig,
+        timeout: Duration,
+    ) -> Result<opentelemetry_otlp::SpanExporter, String> {
+        let headers: HashMap<String, String> = config.headers.iter().cloned().collect();
+        let mut builder = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            .with_endpoint(config.endpoint.clone())
+            .with_timeout(timeout)
+            .with_headers(headers);
+        if config.compression == Compression::Gzip {
+            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+        }
+        builder
+            .build()
+            .map_err(|error| format!("OTLP http/protobuf exporter: {error}"))
+    }
+}
+
+#[cfg(not(feature = "otlp-http"))]
+mod http {
+    use std::time::Duration;
+
+    use crate::config::OtlpConfig;
+
+    pub(super) fn exporter(
+        _config: &OtlpConfig,
+        _timeout: Duration,
+    ) -> Result<super::Unsupported, String> {
+        Err("OTLP over http/protobuf needs otel-runtime's cargo feature `otlp-http`".to_owned())
+    }
+}
+
+#[cfg(feature = "otlp-grpc")]
+mod grpc {
+    use std::time::Duration;
+
+    use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
+    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+    use opentelemetry_sdk::Resource;
+    use tokio::runtime::Runtime;
+    use tonic::metadata::{Ascii, MetadataKey, MetadataValue};
+
+    use crate::config::{Compression, OtlpConfig};
+
+    /// The tonic exporter and the runtime its channel lives on.
+    #[derive(Debug)]
+    pub(super) struct GrpcExporter {
+        inner: opentelemetry_otlp::SpanExporter,
+        runtime: OwnedRuntime,
+    }
+
+    /// A runtime that may be dropped anywhere: dropping a Tokio runtime inside another one's
+    /// async context panics, shutting it down in the background does not.
+    #[derive(Debug)]
+    struct OwnedRuntime(Option<Runtime>);
+
+    impl Drop for OwnedRuntime {
+        fn drop(&mut self) {
+            if let Some(runtime) = self.0.take() {
+                runtime.shutdown_background();
+            }
+        }
+    }
+
+    pub(super) fn exporter(config: &OtlpConfig, timeout: Duration) -> Result<GrpcExporter, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name("otel-runtime-otlp-grpc")
+            .build()
+            .map_err(|error| {
+                format!("OTLP gRPC exporter: cannot start its Tokio runtime: {error}")
+            })?;
+        let mut metadata = MetadataMap::new();
+        for (name, value) in &config.headers {
+            let name: MetadataKey<Ascii> = name
+                .parse()
+                .map_err(|_| format!("OTLP gRPC exporter: invalid metadata name {name:?}"))?;
+            let value: MetadataValue<Ascii> = value
+                .parse()
+                .map_err(|_| format!("OTLP gRPC exporter: invalid metadata value for {name}"))?;
+            metadata.insert(name, value);
+        }
+        let mut builder = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(config.endpoint.clone())
+            .with_timeout(timeout)
+            .with_metadata(metadata);
+        if config.compression == Compression::Gzip {
+            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+        }
+        // The channel's background task is spawned on the runtime it is built in.
+        let inner = {
+            let _entered = runtime.enter();
+            builder.build()
+        };
+        let runtime = OwnedRuntime(Some(runtime));
+        let inner = inner.map_err(|error| format!("OTLP gRPC exporter: {error}"))?;
+        Ok(GrpcExporter { inner, runtime })
+    }
+
+    impl SpanExporter for GrpcExporter {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            let Some(runtime) = self.runtime.0.as_ref() else {
+                return Err(OTelSdkError::AlreadyShutdown);
+            };
+            if tokio::runtime::Handle::try_current().is_ok() {
+                // Blocking on a runtime from inside another one panics; the batch processor's
+                // thread never is inside one, a simple processor on a Tokio thread would be.
+                return Err(OTelSdkError::InternalFailure(
+                    "the OTLP gRPC exporter must run on the batch span processor's thread".into(),
+                ));
+            }
+            runtime.block_on(self.inner.export(batch))
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.inner.force_flush()
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            self.inner.set_resource(resource);
+        }
+    }
+}
+
+#[cfg(not(feature = "otlp-grpc"))]
+mod grpc {
+    use std::time::Duration;
+
+    use crate::config::OtlpConfig;
+
+    pub(super) fn exporter(
+        _config: &OtlpConfig,
+        _timeout: Duration,
+    ) -> Result<super::Unsupported, String> {
+        Err("OTLP over gRPC needs otel-runtime's cargo feature `otlp-grpc`".to_owned())
+    }
+}
+
+/// Stands in for an exporter a disabled cargo feature would provide; never constructed.
+#[cfg(not(all(feature = "otlp-http", feature = "otlp-grpc")))]
+#[derive(Debug)]
+pub(crate) enum Unsupported {}
+
+#[cfg(not(all(feature = "otlp-http", feature = "otlp-grpc")))]
+impl SpanExporter for Unsupported {
+    async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+        match *self {}
+    }
+}
+
+/// Reports the first failed export on stderr (the OTLP crate only logs internally), and how
+/// many failed in all at shutdown.
+#[derive(Debug)]
+struct Reporting<E> {
+    inner: E,
+    endpoint: String,
+    protocol: Protocol,
+    failures: AtomicUsize,
+}
+
+impl<E> Reporting<E> {
+    fn new(inner: E, config: &OtlpConfig) -> Self {
+        Self {
+            inner,
+            endpoint: config.endpoint.clone(),
+            protocol: config.protocol,
+            failures: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for Reporting<E> {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let count = batch.len();
+        let result = self.inner.export(batch).await;
+        if let Err(error) = &result {
+            if self.failures.fetch_add(1, Ordering::Relaxed) == 0 {
+                warn::problem(format_args!(
+                    "OTLP export ({}) of {count} span(s) to {} failed: {error}; \
+                     the spans are dropped, further failures are counted",
+                    self.protocol, self.endpoint
+                ));
+            }
+        }
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let failures = self.failures.load(Ordering::Relaxed);
+        if failures > 1 {
+            warn::problem(format_args!(
+                "{failures} OTLP exports to {} failed in all",
+                self.endpoint
+            ));
+        }
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}

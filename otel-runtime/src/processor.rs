@@ -1,0 +1,56 @@
+//! A span processor that exports each span as it ends, on the thread that ended it, and
+//! forwards `force_flush` to its exporter (the SDK's `SimpleSpanProcessor` does not, which the
+//! tree console form needs to print the traces still waiting for their root).
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use opentelemetry::Context;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::Resource;
+
+#[derive(Debug)]
+pub(crate) struct ExportOnEnd<E> {
+    exporter: Mutex<E>,
+}
+
+impl<E: SpanExporter> ExportOnEnd<E> {
+    pub(crate) fn new(exporter: E) -> Self {
+        Self {
+            exporter: Mutex::new(exporter),
+        }
+    }
+
+    fn exporter(&self) -> MutexGuard<'_, E> {
+        // An exporter interrupted by a panic is still usable for the next span.
+        self.exporter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl<E: SpanExporter> SpanProcessor for ExportOnEnd<E> {
+    fn on_start(&self, _span: &mut Span, _cx: &Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        let exporter = self.exporter();
+        // A console write that fails (closed stdout) has nowhere to be reported.
+        let _ = futures_executor::block_on(exporter.export(vec![span]));
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.exporter().force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.exporter().shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.exporter().set_resource(resource);
+    }
+}

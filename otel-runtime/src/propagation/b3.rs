@@ -1,0 +1,262 @@
+//! Zipkin B3 propagation (`OTEL_PROPAGATORS=b3` and `b3multi`).
+//!
+//! Written here rather than taken from `opentelemetry-zipkin`: its 0.33 release deprecates the
+//! whole crate (with the Zipkin exporter), and a propagator is a hundred lines.
+
+use opentelemetry::propagation::text_map_propagator::FieldIter;
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::Context;
+
+use super::hex_id;
+
+const SINGLE: &str = "b3";
+const TRACE_ID: &str = "x-b3-traceid";
+const SPAN_ID: &str = "x-b3-spanid";
+const SAMPLED: &str = "x-b3-sampled";
+const FLAGS: &str = "x-b3-flags";
+
+/// Which B3 headers [`B3Propagator`] writes; it reads both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum B3Encoding {
+    /// One `b3: {trace-id}-{span-id}-{sampled}` header (`OTEL_PROPAGATORS=b3`).
+    Single,
+    /// `X-B3-TraceId`, `X-B3-SpanId`, `X-B3-Sampled` (`OTEL_PROPAGATORS=b3multi`).
+    Multiple,
+}
+
+/// Reads and writes Zipkin's B3 headers, as the OpenTelemetry specification describes them.
+///
+/// Extraction tries the single `b3` header first, then the `X-B3-*` headers; 64-bit trace ids
+/// are left-padded; the debug flag (`d`, `X-B3-Flags: 1`) counts as sampled, and a missing
+/// sampling decision as not sampled. Injection never sends the parent span id.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use opentelemetry::propagation::TextMapPropagator;
+/// use opentelemetry::trace::TraceContextExt;
+/// use otel_runtime::propagation::{B3Encoding, B3Propagator};
+///
+/// let mut incoming = HashMap::new();
+/// incoming.insert("b3".to_owned(), "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1".to_owned());
+/// let cx = B3Propagator::new(B3Encoding::Multiple).extract(&incoming);
+/// assert!(cx.span().span_context().is_sampled());
+///
+/// let mut outgoing = HashMap::new();
+/// B3Propagator::new(B3Encoding::Multiple).inject_context(&cx, &mut outgoing);
+/// assert_eq!(outgoing["x-b3-spanid"], "e457b5a2e4d86bd1");
+/// assert_eq!(outgoing["x-b3-sampled"], "1");
+/// ```
+#[derive(Clone, Debug)]
+pub struct B3Propagator {
+    encoding: B3Encoding,
+}
+
+impl B3Propagator {
+    /// A propagator that writes `encoding`.
+    pub const fn new(encoding: B3Encoding) -> Self {
+        Self { encoding }
+    }
+}
+
+fn fields(encoding: B3Encoding) -> &'static [String] {
+    static SINGLE_FIELDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    static MULTI_FIELDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    match encoding {
+        B3Encoding::Single => SINGLE_FIELDS.get_or_init(|| vec![SINGLE.to_owned()]),
+        B3Encoding::Multiple => MULTI_FIELDS.get_or_init(|| {
+            [TRACE_ID, SPAN_ID, SAMPLED, FLAGS]
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect()
+        }),
+    }
+}
+
+fn trace_id(text: &str) -> Option<TraceId> {
+    // 16 or 32 hex digits.
+    if text.len() != 16 && text.len() != 32 {
+        return None;
+    }
+    hex_id::<16>(text)
+        .map(TraceId::from_bytes)
+        .filter(|id| *id != TraceId::INVALID)
+}
+
+fn span_id(text: &str) -> Option<SpanId> {
+    if text.len() != 16 {
+        return None;
+    }
+    hex_id::<8>(text)
+        .map(SpanId::from_bytes)
+        .filter(|id| *id != SpanId::INVALID)
+}
+
+fn context(trace: TraceId, span: SpanId, sampled: bool) -> SpanContext {
+    let flags = if sampled {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::default()
+    };
+    SpanContext::new(trace, span, flags, true, TraceState::NONE)
+}
+
+/// `b3: {trace}-{span}[-{sampled}[-{parent}]]`.
+fn single(value: &str) -> Option<SpanContext> {
+    let mut parts = value.trim().split('-');
+    let trace = trace_id(parts.next()?)?;
+    let span = span_id(parts.next()?)?;
+    let sampled = match parts.next() {
+        None => false,
+        Some("1" | "d") => true,
+        Some("0") => false,
+        Some(_) => return None,
+    };
+    if let Some(parent) = parts.next() {
+        span_id(parent)?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(context(trace, span, sampled))
+}
+
+fn multiple(extractor: &dyn Extractor) -> Option<SpanContext> {
+    let trace = trace_id(extractor.get(TRACE_ID)?.trim())?;
+    let span = span_id(extractor.get(SPAN_ID)?.trim())?;
+    let debug = extractor.get(FLAGS).map(str::trim) == Some("1");
+    let sampled = match extractor.get(SAMPLED).map(str::trim) {
+        Some("1" | "true") => true,
+        Some("0" | "false") | None => false,
+        Some(_) => return None,
+    };
+    Some(context(trace, span, sampled || debug))
+}
+
+impl TextMapPropagator for B3Propagator {
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        let span = cx.span();
+        let context = span.span_context();
+        if !context.is_valid() {
+            return;
+        }
+        let sampled = if context.is_sampled() { "1" } else { "0" };
+        match self.encoding {
+            B3Encoding::Single => injector.set(
+                SINGLE,
+                format!("{}-{}-{sampled}", context.trace_id(), context.span_id()),
+            ),
+            B3Encoding::Multiple => {
+                injector.set(TRACE_ID, context.trace_id().to_string());
+                injector.set(SPAN_ID, context.span_id().to_string());
+                injector.set(SAMPLED, sampled.to_owned());
+            }
+        }
+    }
+
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        let remote = extractor
+            .get(SINGLE)
+            .and_then(single)
+            .or_else(|| multiple(extractor));
+        match remote {
+            Some(remote) => cx.with_remote_span_context(remote),
+            None => cx.clone(),
+        }
+    }
+
+    fn fields(&self) -> FieldIter<'_> {
+        FieldIter::new(fields(self.encoding))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn extract(headers: &[(&str, &str)]) -> SpanContext {
+        let carrier: HashMap<String, String> = headers
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        B3Propagator::new(B3Encoding::Single)
+            .extract(&carrier)
+            .span()
+            .span_context()
+            .clone()
+    }
+
+    const TRACE: &str = "80f198ee56343ba864fe8b2a57d3eff7";
+    const SPAN: &str = "e457b5a2e4d86bd1";
+
+    #[test]
+    fn single_header_forms() {
+        let full = extract(&[("b3", &format!("{TRACE}-{SPAN}-1-05e3ac9a4f6e3b90"))]);
+        assert!(full.is_valid() && full.is_remote() && full.is_sampled());
+        assert!(extract(&[("b3", &format!("{TRACE}-{SPAN}-d"))]).is_sampled());
+        let deferred = extract(&[("b3", &format!("{TRACE}-{SPAN}"))]);
+        assert!(deferred.is_valid() && !deferred.is_sampled());
+        let short = extract(&[("b3", &format!("64fe8b2a57d3eff7-{SPAN}-0"))]);
+        assert_eq!(
+            short.trace_id().to_string(),
+            "000000000000000064fe8b2a57d3eff7"
+        );
+    }
+
+    #[test]
+    fn multiple_headers_and_debug_flag() {
+        let sampled = extract(&[
+            ("x-b3-traceid", TRACE),
+            ("x-b3-spanid", SPAN),
+            ("x-b3-sampled", "1"),
+        ]);
+        assert!(sampled.is_valid() && sampled.is_sampled());
+        let debug = extract(&[
+            ("x-b3-traceid", TRACE),
+            ("x-b3-spanid", SPAN),
+            ("x-b3-flags", "1"),
+        ]);
+        assert!(debug.is_sampled());
+    }
+
+    #[test]
+    fn the_single_header_wins_and_malformed_values_are_rejected() {
+        let both = extract(&[
+            ("b3", &format!("{TRACE}-{SPAN}-0")),
+            ("x-b3-traceid", TRACE),
+            ("x-b3-spanid", "0000000000000001"),
+            ("x-b3-sampled", "1"),
+        ]);
+        assert_eq!(both.span_id().to_string(), SPAN);
+        for bad in [
+            "0".to_owned(),
+            format!("{TRACE}-{SPAN}-x"),
+            format!("{TRACE}-123-1"),
+            format!("{}-{SPAN}-1", "0".repeat(32)),
+            format!("{TRACE}-{SPAN}-1-{SPAN}-extra"),
+        ] {
+            assert!(!extract(&[("b3", &bad)]).is_valid(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn injects_the_chosen_encoding_only() {
+        let remote = context(
+            TraceId::from_hex(TRACE).unwrap_or(TraceId::INVALID),
+            SpanId::from_hex(SPAN).unwrap_or(SpanId::INVALID),
+            false,
+        );
+        let cx = Context::new().with_remote_span_context(remote);
+        let mut single: HashMap<String, String> = HashMap::new();
+        B3Propagator::new(B3Encoding::Single).inject_context(&cx, &mut single);
+        assert_eq!(single.len(), 1);
+        assert_eq!(single["b3"], format!("{TRACE}-{SPAN}-0"));
+        let mut multi: HashMap<String, String> = HashMap::new();
+        B3Propagator::new(B3Encoding::Multiple).inject_context(&cx, &mut multi);
+        assert_eq!(multi.len(), 3);
+        assert_eq!(multi["x-b3-traceid"], TRACE);
+        assert_eq!(multi["x-b3-sampled"], "0");
+    }
+}

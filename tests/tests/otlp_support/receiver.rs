@@ -1,0 +1,276 @@
+//! An OTLP trace receiver on 127.0.0.1: http/protobuf (`POST /v1/traces`, actix-web) or gRPC
+//! (`TraceService/Export`, tonic), each on a thread of its own, keeping every request decoded.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use prost::Message;
+
+use super::{attributes_as_text, ReceivedSpan};
+
+/// One export request as received.
+#[derive(Clone, Debug)]
+pub struct ReceivedRequest {
+    /// Request headers (gRPC: metadata), names in lowercase.
+    pub headers: Vec<(String, String)>,
+    /// Whether the payload was gzip-compressed.
+    pub gzip: bool,
+    /// The decoded request.
+    pub body: ExportTraceServiceRequest,
+}
+
+impl ReceivedRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+type Store = Arc<Mutex<Vec<ReceivedRequest>>>;
+
+/// A running receiver; stops when dropped.
+pub struct Receiver {
+    address: SocketAddr,
+    store: Store,
+    stop: Option<Box<dyn FnOnce() + Send>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Receiver {
+    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.store
+            .lock()
+            .map(|list| list.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every span so far, with its resource.
+    pub fn spans(&self) -> Vec<ReceivedSpan> {
+        let mut spans = Vec::new();
+        for request in self.requests() {
+            for resource_spans in request.body.resource_spans {
+                let resource = resource_spans
+                    .resource
+                    .map(|resource| attributes_as_text(&resource.attributes))
+                    .unwrap_or_default();
+                for scope_spans in resource_spans.scope_spans {
+                    for span in scope_spans.spans {
+                        spans.push(ReceivedSpan {
+                            span,
+                            resource: resource.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        spans
+    }
+
+    /// Waits until at least `count` spans arrived (or `limit` passed) and returns them.
+    pub fn wait_for_spans(&self, count: usize, limit: Duration) -> Vec<ReceivedSpan> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let spans = self.spans();
+            if spans.len() >= count || Instant::now() >= deadline {
+                return spans;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// OTLP over http/protobuf.
+    pub fn http() -> Self {
+        let store = Store::default();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let thread_store = store.clone();
+        let thread = std::thread::spawn(move || {
+            let system = actix_rt::System::new();
+            system.block_on(async move {
+                let data = actix_web::web::Data::new(thread_store);
+                let server = actix_web::HttpServer::new(move || {
+                    actix_web::App::new()
+                        .app_data(data.clone())
+                        .app_data(actix_web::web::PayloadConfig::new(16 << 20))
+                        .route("/v1/traces", actix_web::web::post().to(http_export))
+                })
+                .workers(1)
+                .disable_signals()
+                .bind("127.0.0.1:0")
+                .expect("the receiver binds a loopback port");
+                let address = server.addrs()[0];
+                let server = server.run();
+                ready_tx
+                    .send((address, server.handle()))
+                    .expect("the test waits for the receiver");
+                server.await.expect("the receiver runs");
+            });
+        });
+        let (address, handle) = ready_rx.recv().expect("the receiver starts");
+        Self {
+            address,
+            store,
+            stop: Some(Box::new(move || {
+                block_on(handle.stop(false));
+            })),
+            thread: Some(thread),
+        }
+    }
+
+    /// OTLP over gRPC.
+    pub fn grpc() -> Self {
+        let store = Store::default();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a Tokio runtime for the receiver");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("the receiver binds a loopback port");
+        let address = listener.local_addr().expect("a bound address");
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let service = TraceServiceServer::new(GrpcCollector {
+            store: store.clone(),
+        })
+        .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        let thread = std::thread::spawn(move || {
+            let incoming = tonic::transport::server::TcpIncoming::from(listener);
+            runtime
+                .block_on(
+                    tonic::transport::Server::builder().serve_with_incoming_shutdown(
+                        service,
+                        incoming,
+                        async {
+                            let _ = stop_rx.await;
+                        },
+                    ),
+                )
+                .expect("the receiver runs");
+        });
+        Self {
+            address,
+            store,
+            stop: Some(Box::new(move || {
+                let _ = stop_tx.send(());
+            })),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Runs a future to completion on this thread (the handle's stop future needs no runtime).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime to stop the receiver");
+    runtime.block_on(future)
+}
+
+async fn http_export(
+    request: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+    store: actix_web::web::Data<Store>,
+) -> actix_web::HttpResponse {
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_ascii_lowercase(),
+                value.to_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let gzip = request
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|value| value.as_bytes() == b"gzip");
+    let payload = if gzip {
+        let mut decoded = Vec::new();
+        if let Err(error) = flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded) {
+            return actix_web::HttpResponse::BadRequest().body(format!("bad gzip: {error}"));
+        }
+        decoded
+    } else {
+        body.to_vec()
+    };
+    match ExportTraceServiceRequest::decode(&payload[..]) {
+        Ok(decoded) => {
+            if let Ok(mut list) = store.lock() {
+                list.push(ReceivedRequest {
+                    headers,
+                    gzip,
+                    body: decoded,
+                });
+            }
+            actix_web::HttpResponse::Ok()
+                .content_type("application/x-protobuf")
+                .body(ExportTraceServiceResponse::default().encode_to_vec())
+        }
+        Err(error) => actix_web::HttpResponse::BadRequest().body(format!("bad protobuf: {error}")),
+    }
+}
+
+struct GrpcCollector {
+    store: Store,
+}
+
+#[tonic::async_trait]
+impl TraceService for GrpcCollector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let headers: Vec<(String, String)> = request
+            .metadata()
+            .clone()
+            .into_headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_ascii_lowercase(),
+                    value.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let gzip = headers
+            .iter()
+            .any(|(name, value)| name == "grpc-encoding" && value == "gzip");
+        if let Ok(mut list) = self.store.lock() {
+            list.push(ReceivedRequest {
+                headers,
+                gzip,
+                body: request.into_inner(),
+            });
+        }
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}

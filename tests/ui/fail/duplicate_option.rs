@@ -1,0 +1,8 @@
+use otel_runtime::traced;
+
+#[traced(name = "a", name = "b")]
+fn work() {}
+
+fn main() {
+    work();
+}

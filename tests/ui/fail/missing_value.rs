@@ -1,0 +1,8 @@
+use otel_runtime::traced;
+
+#[traced(name)]
+fn work() {}
+
+fn main() {
+    work();
+}

@@ -1,0 +1,8 @@
+use otel_runtime::traced;
+
+#[traced]
+struct Work;
+
+fn main() {
+    let _ = Work;
+}
