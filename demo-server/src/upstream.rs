@@ -1,20 +1,29 @@
 //! The local, un-instrumented stand-in for the seed's outbound site (`/wiki/Rabbit`): machines
-//! here have no internet. It answers 200 and remembers the `traceparent` each request carried.
+//! here have no internet. It answers 200 and remembers the `traceparent` each request carried
+//! (the last [`KEPT_TRACEPARENTS`], so that a long run does not grow its memory).
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
-/// The `traceparent` headers the stub has received, in order (`None` for a request without).
+/// How many of the last `traceparent` headers the stub keeps.
+pub const KEPT_TRACEPARENTS: usize = 1024;
+
+/// The `traceparent` headers the stub has received, in order (`None` for a request without);
+/// the last [`KEPT_TRACEPARENTS`] of them.
 #[derive(Clone, Debug, Default)]
-pub struct ReceivedTraceparents(Arc<Mutex<Vec<Option<String>>>>);
+pub struct ReceivedTraceparents(Arc<Mutex<VecDeque<Option<String>>>>);
 
 impl ReceivedTraceparents {
-    /// A copy of what was received so far.
+    /// A copy of what was received so far (the last [`KEPT_TRACEPARENTS`]).
     pub fn list(&self) -> Vec<Option<String>> {
-        self.0.lock().map(|list| list.clone()).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|list| list.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -25,7 +34,10 @@ async fn rabbit(request: HttpRequest, received: web::Data<ReceivedTraceparents>)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     if let Ok(mut list) = received.0.lock() {
-        list.push(traceparent);
+        if list.len() == KEPT_TRACEPARENTS {
+            list.pop_front();
+        }
+        list.push_back(traceparent);
     }
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

@@ -122,11 +122,33 @@ impl Generator<'_> {
         })
     }
 
-    /// `let __otel_cx = <context holding the new span>;`
+    /// `let __otel_cx: Option<Started> = <the new span>;`, `None` when the call
+    /// site's spans are known to be no-ops (no provider, `OTEL_SDK_DISABLED`): then nothing else
+    /// runs, not even the attribute expressions.
     fn start(&self) -> TokenStream {
+        let cx = &self.cx;
+        let private = &self.private;
+        self.start_as(
+            cx,
+            quote!(::core::option::Option<#private::Started>),
+            quote!(::core::option::Option::None),
+            |started| quote!(::core::option::Option::Some(#started)),
+        )
+    }
+
+    /// `let #binding: #ty = <wrap(context holding the new span)>;`, or `= #skipped` when the
+    /// call site's spans are known to be no-ops.
+    fn start_as(
+        &self,
+        binding: &syn::Ident,
+        ty: TokenStream,
+        skipped: TokenStream,
+        wrap: impl FnOnce(TokenStream) -> TokenStream,
+    ) -> TokenStream {
         let private = &self.private;
         let cx = &self.cx;
-        let tracer = self.tracer();
+        let tracer_cell = self.tracer();
+        let tracer = hidden("__otel_tracer");
         let options = self.options;
         let kind = options.kind();
         let variant = kind.variant();
@@ -147,21 +169,38 @@ impl Generator<'_> {
         let attributes = self
             .attributes()
             .unwrap_or_else(|| quote!(::std::vec::Vec::new()));
-        let start = match self.links() {
-            Some(links) => quote! {
-                #private::start_linked_span(#tracer, #name, #private::SpanKind::#variant, #parent, #attributes, #links)
-            },
-            None => quote! {
-                #private::start_span(#tracer, #name, #private::SpanKind::#variant, #parent, #attributes)
-            },
+        let links = self
+            .links()
+            .unwrap_or_else(|| quote!(::std::vec::Vec::new()));
+        let start = quote! {
+            #private::start_traced(#tracer, #name, #private::SpanKind::#variant, #parent, #attributes, #links)
         };
         let mark = (kind == Kind::Client).then(|| {
             let named = options.name.is_some();
-            quote!(let #cx = #private::mark_client_span(#cx, #named);)
+            quote!(let #cx = #cx.client(#named);)
         });
-        quote! {
+        let started = wrap(quote! {{
             let #cx = #start;
             #mark
+            #cx
+        }});
+        // A span under an explicit parent (or none) changes what is current even when it is a
+        // no-op: only a child of the current context can be skipped.
+        let default_parent = options.root.is_none() && options.parent.is_none();
+        let value = if default_parent {
+            quote! {
+                if #tracer.is_noop() {
+                    #skipped
+                } else {
+                    #started
+                }
+            }
+        } else {
+            started
+        };
+        quote! {
+            let #tracer: &'static #private::TracerCell = #tracer_cell;
+            let #binding: #ty = #value;
         }
     }
 
@@ -221,15 +260,17 @@ impl Generator<'_> {
             let record = self.record_outcome(&result, &guard_cx, output.as_ref());
             quote! {
                 #start
-                let (#result, mut #guard) = #private::InScope::new(#cx, async move #body).await;
-                #record
+                let (#result, mut #guard) = #private::InScope::optional(#cx, async move #body).await;
+                if #guard.is_active() {
+                    #record
+                }
                 #guard.finish();
                 #result
             }
         } else {
             quote! {
                 #start
-                #private::Instrumented::new(#cx, async move #body).await
+                #private::Instrumented::optional(#cx, async move #body).await
             }
         }
     }
@@ -237,16 +278,14 @@ impl Generator<'_> {
     /// A plain `fn`: the span is current for the body and ends when it returns or unwinds.
     fn sync_fn(&self, function: &ItemFn) -> TokenStream {
         let private = &self.private;
-        let cx = &self.cx;
-        let start = self.start();
-        let guard = hidden("__otel_guard");
-        let attached = hidden("__otel_attached");
+        let span = hidden("__otel_span");
         let block = &function.block;
-        let prologue = quote! {
-            #start
-            let #guard = #private::SpanGuard::sync(#cx);
-            let #attached = #private::Context::attach(::core::clone::Clone::clone(#guard.context()));
-        };
+        let prologue = self.start_as(
+            &span,
+            quote!(#private::SyncSpan),
+            quote!(#private::SyncSpan::skipped()),
+            |started| quote!(#private::SyncSpan::enter(#started)),
+        );
         if !self.wants_outcome() {
             return quote! {
                 #prologue
@@ -254,6 +293,7 @@ impl Generator<'_> {
             };
         }
         let result = hidden("__otel_result");
+        let guard = hidden("__otel_guard");
         let guard_cx = quote!(#guard.context());
         let output = output_type(&function.sig.output);
         let record = self.record_outcome(&result, &guard_cx, output.as_ref());
@@ -262,7 +302,9 @@ impl Generator<'_> {
             #prologue
             #[allow(clippy::redundant_closure_call)]
             let #result = (move || #body)();
-            #record
+            if let ::core::option::Option::Some(#guard) = #span.guard() {
+                #record
+            }
             #result
         }
     }
@@ -284,21 +326,27 @@ impl Generator<'_> {
             let record = self.record_outcome(&result, &guard_cx, output.as_ref());
             parse_quote! {
                 async move {
-                    let (#result, mut #guard) = #private::InScope::new(#cx, #original).await;
-                    #record
+                    let (#result, mut #guard) = #private::InScope::optional(#cx, #original).await;
+                    if #guard.is_active() {
+                        #record
+                    }
                     #guard.finish();
                     #result
                 }
             }
         } else {
-            parse_quote!(#private::Instrumented::new(#cx, #original))
+            parse_quote!(#private::Instrumented::optional(#cx, #original))
         };
         let start = self.start();
         let attached = hidden("__otel_attached");
+        let current = hidden("__otel_current");
         let statements = &block.stmts;
         Some(quote! {
             #start
-            let #attached = #private::Context::attach(::core::clone::Clone::clone(&#cx));
+            let #attached = ::core::option::Option::map(
+                ::core::option::Option::as_ref(&#cx),
+                |#current| #private::Context::attach(::core::clone::Clone::clone(#current.context())),
+            );
             #(#statements)*
         })
     }

@@ -156,7 +156,7 @@ mod tests {
         if cfg!(feature = "disabled") {
             assert_eq!(expanded, item.to_string());
         } else {
-            assert!(expanded.contains("start_span"), "{expanded}");
+            assert!(expanded.contains("start_traced"), "{expanded}");
         }
     }
 

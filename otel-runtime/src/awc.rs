@@ -75,25 +75,10 @@ async fn send_with(
         .get::<ClientSpan>()
         .filter(|marker| marker.span_id == current.span().span_context().span_id())
         .copied();
+    // The request's attributes, known before it is sent (and so to samplers, for a span of its
+    // own).
     let mut attributes = Vec::with_capacity(6);
     let method = method_attributes(request.get_method().as_str(), &mut attributes);
-    let mut own_span = None;
-    let cx = match in_client_span {
-        Some(_) => current,
-        None => {
-            let cx = start_span(
-                &STANDALONE_TRACER,
-                method,
-                SpanKind::Client,
-                Parent::Context(current.clone()),
-                Vec::new(),
-            );
-            let cx = crate::tracecontext::mark_new_trace(&current, cx);
-            own_span = Some(SpanGuard::future(cx.clone()));
-            cx
-        }
-    };
-    let span = cx.span();
     let uri = request.get_uri();
     attributes.push(KeyValue::new(URL_FULL, redacted_url(uri)));
     if let Some(host) = uri.host() {
@@ -106,7 +91,27 @@ async fn send_with(
     {
         attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
     }
-    span.set_attributes(attributes);
+    let mut own_span = None;
+    let cx = match in_client_span {
+        Some(_) => {
+            current.span().set_attributes(attributes);
+            current
+        }
+        None => {
+            let cx = start_span(
+                &STANDALONE_TRACER,
+                method,
+                SpanKind::Client,
+                Parent::Context(current.clone()),
+                attributes,
+            );
+            // A request outside any span starts a trace (with a random trace-id) of its own.
+            let cx = crate::tracecontext::mark_new_trace(&current, cx);
+            own_span = Some(SpanGuard::future(cx.clone()));
+            cx
+        }
+    };
+    let span = cx.span();
     if in_client_span.is_some_and(|marker| !marker.named) {
         span.update_name(method);
     }

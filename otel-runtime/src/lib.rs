@@ -15,11 +15,13 @@
 //! `otlp-http` (OTLP over http/protobuf) and `otlp-grpc` (OTLP over gRPC).
 
 mod attribute_value;
+mod batch_processor;
 pub mod config;
 mod console;
 mod console_json;
 mod console_tree;
 mod current_span;
+mod export_stats;
 mod instrument;
 mod memory;
 mod otlp;
@@ -44,11 +46,13 @@ mod actix;
 mod awc;
 
 pub use attribute_value::AttributeValue;
+pub use batch_processor::{BatchProcessor, BatchProcessorBuilder, StatsHandle};
 pub use config::{ConsoleFormat, ExporterKind};
 pub use console::{ConsoleExporter, SeedLine};
 pub use console_json::SpanJson;
 pub use console_tree::TraceTree;
 pub use current_span::{current_span, CurrentSpan};
+pub use export_stats::{export_stats, ExportStats};
 pub use instrument::{tracer_provider_changed, CANCELLED_ATTRIBUTE};
 pub use memory::InMemoryExporter;
 pub use opentelemetry::context::FutureExt;
@@ -68,8 +72,8 @@ pub use headers::{HeaderExtractor, HeaderInjector};
 pub mod __private {
     pub use crate::attribute_value::{debug_value, display_value, native_value};
     pub use crate::instrument::{
-        enrich_span, mark_client_span, start_linked_span, start_span, InScope, Instrumented,
-        Parent, SpanGuard, TracerCell,
+        enrich_span, mark_client_span, start_linked_span, start_span, start_traced, InScope,
+        Instrumented, Parent, SpanGuard, Started, SyncSpan, TracerCell,
     };
     pub use crate::outcome::{record_err_debug, record_err_display, record_return};
     pub use crate::relations::{link_from, parent_from};

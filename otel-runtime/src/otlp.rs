@@ -1,4 +1,5 @@
-//! OTLP export behind the SDK's batch span processor, which runs exports on a thread of its own:
+//! OTLP export behind our [`BatchProcessor`], which runs exports on a thread of its own and
+//! counts every span it drops:
 //!
 //! * http/protobuf uses the *blocking* reqwest client: an async client inside that thread finds
 //!   no Tokio reactor and panics (opentelemetry-rust #2673, #3125);
@@ -8,17 +9,13 @@
 //!
 //! Each export gives up after the smaller of `OTEL_EXPORTER_OTLP_TIMEOUT` and
 //! `OTEL_BSP_EXPORT_TIMEOUT`, retries included, so a dead collector cannot hold the process at
-//! exit longer than that. The first failed export is reported on stderr.
+//! exit longer than that. Failures are reported on stderr once per cause, and a recovery once
+//! after them (see [`crate::batch_processor`]).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SpanData, SpanExporter};
-use opentelemetry_sdk::Resource;
-
+use crate::batch_processor::BatchProcessor;
 use crate::config::{BatchSettings, OtlpConfig, Protocol};
-use crate::warn;
 
 /// Whether this build can export with `protocol` (cargo features `otlp-http`, `otlp-grpc`).
 pub(crate) fn supports(protocol: Protocol) -> bool {
@@ -37,28 +34,24 @@ pub(crate) fn export_timeout(config: &OtlpConfig, batch: &BatchSettings) -> Dura
 pub(crate) fn batch_processor(
     config: &OtlpConfig,
     batch: &BatchSettings,
-) -> Result<BatchSpanProcessor, String> {
+) -> Result<BatchProcessor, String> {
     let timeout = export_timeout(config, batch);
-    let batch_config = BatchConfigBuilder::default()
-        .with_scheduled_delay(batch.schedule_delay)
-        .with_max_queue_size(batch.max_queue_size)
-        .with_max_export_batch_size(batch.max_export_batch_size)
-        .build();
-    let processor = match config.protocol {
-        Protocol::HttpProtobuf => {
-            let exporter = Reporting::new(http::exporter(config, timeout)?, config);
-            BatchSpanProcessor::builder(exporter)
-                .with_batch_config(batch_config)
-                .build()
-        }
-        Protocol::Grpc => {
-            let exporter = Reporting::new(grpc::exporter(config, timeout)?, config);
-            BatchSpanProcessor::builder(exporter)
-                .with_batch_config(batch_config)
-                .build()
-        }
+    let settings = BatchSettings {
+        export_timeout: timeout,
+        ..*batch
     };
-    Ok(processor)
+    let name = format!("OTLP export ({}) to {}", config.protocol, config.endpoint);
+    let started = match config.protocol {
+        Protocol::HttpProtobuf => BatchProcessor::builder(http::exporter(config, timeout)?)
+            .with_settings(settings)
+            .with_name(name)
+            .build(),
+        Protocol::Grpc => BatchProcessor::builder(grpc::exporter(config, timeout)?)
+            .with_settings(settings)
+            .with_name(name)
+            .build(),
+    };
+    started.map_err(|error| format!("OTLP export: cannot start its worker thread: {error}"))
 }
 
 #[cfg(feature = "otlp-http")]
@@ -223,65 +216,11 @@ mod grpc {
 pub(crate) enum Unsupported {}
 
 #[cfg(not(all(feature = "otlp-http", feature = "otlp-grpc")))]
-impl SpanExporter for Unsupported {
-    async fn export(&self, _batch: Vec<SpanData>) -> OTelSdkResult {
+impl opentelemetry_sdk::trace::SpanExporter for Unsupported {
+    async fn export(
+        &self,
+        _batch: Vec<opentelemetry_sdk::trace::SpanData>,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
         match *self {}
-    }
-}
-
-/// Reports the first failed export on stderr (the OTLP crate only logs internally), and how
-/// many failed in all at shutdown.
-#[derive(Debug)]
-struct Reporting<E> {
-    inner: E,
-    endpoint: String,
-    protocol: Protocol,
-    failures: AtomicUsize,
-}
-
-impl<E> Reporting<E> {
-    fn new(inner: E, config: &OtlpConfig) -> Self {
-        Self {
-            inner,
-            endpoint: config.endpoint.clone(),
-            protocol: config.protocol,
-            failures: AtomicUsize::new(0),
-        }
-    }
-}
-
-impl<E: SpanExporter> SpanExporter for Reporting<E> {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let count = batch.len();
-        let result = self.inner.export(batch).await;
-        if let Err(error) = &result {
-            if self.failures.fetch_add(1, Ordering::Relaxed) == 0 {
-                warn::problem(format_args!(
-                    "OTLP export ({}) of {count} span(s) to {} failed: {error}; \
-                     the spans are dropped, further failures are counted",
-                    self.protocol, self.endpoint
-                ));
-            }
-        }
-        result
-    }
-
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let failures = self.failures.load(Ordering::Relaxed);
-        if failures > 1 {
-            warn::problem(format_args!(
-                "{failures} OTLP exports to {} failed in all",
-                self.endpoint
-            ));
-        }
-        self.inner.shutdown_with_timeout(timeout)
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource);
     }
 }

@@ -9,7 +9,9 @@ use std::sync::Once;
 
 use opentelemetry::trace::{SpanRef, Status};
 use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{EXCEPTION_MESSAGE, EXCEPTION_TYPE};
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
+};
 
 /// `exception.type` recorded for a panic.
 pub const PANIC_EXCEPTION_TYPE: &str = "panic";
@@ -42,7 +44,7 @@ pub(crate) fn install_hook() {
     });
 }
 
-/// Marks `span` as ended by a panic: status Error and an `exception` event.
+/// Marks `span` as ended by a panic: status Error, an `exception` event and `error.type`.
 pub(crate) fn record_panic(span: &SpanRef<'_>) {
     let message = LAST_PANIC
         .with(|last| last.borrow().clone())
@@ -54,5 +56,6 @@ pub(crate) fn record_panic(span: &SpanRef<'_>) {
             KeyValue::new(EXCEPTION_TYPE, PANIC_EXCEPTION_TYPE),
         ],
     );
+    span.set_attribute(KeyValue::new(ERROR_TYPE, PANIC_EXCEPTION_TYPE));
     span.set_status(Status::error(message));
 }

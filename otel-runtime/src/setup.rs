@@ -12,8 +12,10 @@ use opentelemetry::{global, KeyValue};
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter, TracerProviderBuilder};
 
+use crate::batch_processor::StatsHandle;
 use crate::config::resource::{self, CodeResource};
 use crate::config::{check_url, Config, ConsoleFormat, ExporterKind, Protocol, Warning};
+use crate::export_stats::{self, ExportStats};
 use crate::processor::ExportOnEnd;
 use crate::{otlp, propagation, warn, ConsoleExporter};
 
@@ -204,6 +206,7 @@ impl Builder {
 
         let mut provider = self.provider;
         let mut shutdown_timeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        let mut stats = Vec::new();
         let mut console_writer = self.console_writer;
         for kind in &config.exporters {
             match kind {
@@ -244,6 +247,7 @@ impl Builder {
                     }
                     let processor =
                         otlp::batch_processor(&otlp_config, &config.batch).map_err(SetupError)?;
+                    stats.push(processor.stats_reader());
                     provider = provider.with_span_processor(processor);
                     shutdown_timeout = shutdown_timeout
                         .max(otlp::export_timeout(&otlp_config, &config.batch) + SHUTDOWN_MARGIN);
@@ -266,6 +270,7 @@ impl Builder {
             provider,
             propagator,
             shutdown_timeout,
+            stats,
         ))
     }
 
@@ -274,7 +279,7 @@ impl Builder {
     fn resolve(&self) -> Config {
         let environment = |name: &str| match &self.lookup {
             Some(lookup) => lookup(name),
-            None => std::env::var(name).ok(),
+            None => crate::config::env::process_var(name),
         };
         let code = |name: &str| -> Option<String> {
             match name {
@@ -305,8 +310,9 @@ impl Builder {
 
 /// Installs `provider` as the global tracer provider, so `#[traced]` spans go to it.
 pub fn set_tracer_provider(provider: SdkTracerProvider) {
-    global::set_tracer_provider(provider);
-    crate::instrument::tracer_provider_changed();
+    global::set_tracer_provider(provider.clone());
+    // `#[traced]` call sites then use this provider's tracers directly, not the boxed global.
+    crate::instrument::sdk_provider_installed(provider);
 }
 
 /// Keeps tracing installed; flushes and shuts the provider down when dropped (or on
@@ -318,6 +324,7 @@ pub fn set_tracer_provider(provider: SdkTracerProvider) {
 pub struct TracingGuard {
     provider: Option<SdkTracerProvider>,
     shutdown_timeout: Duration,
+    stats: Vec<StatsHandle>,
 }
 
 impl fmt::Debug for TracingGuard {
@@ -336,6 +343,7 @@ impl TracingGuard {
             provider,
             propagation::default_propagator(),
             DEFAULT_SHUTDOWN_TIMEOUT,
+            Vec::new(),
         )
     }
 
@@ -343,20 +351,33 @@ impl TracingGuard {
         provider: SdkTracerProvider,
         propagator: TextMapCompositePropagator,
         shutdown_timeout: Duration,
+        stats: Vec<StatsHandle>,
     ) -> Self {
         set_tracer_provider(provider.clone());
         propagation::install(propagator);
+        export_stats::set_installed(stats.clone());
         Self {
             provider: Some(provider),
             shutdown_timeout,
+            stats,
         }
     }
 
     fn disabled() -> Self {
+        export_stats::set_installed(Vec::new());
         Self {
             provider: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            stats: Vec::new(),
         }
+    }
+
+    /// What became of the spans handed to the batch (OTLP) exporters so far: exported, dropped
+    /// by cause, pending. All zero for exporters that write each span as it ends (console).
+    ///
+    /// Shutdown prints these counts on one line on stderr when a span was dropped.
+    pub fn export_stats(&self) -> ExportStats {
+        export_stats::sum(&self.stats)
     }
 
     /// The installed provider, if tracing is enabled (`None` with `OTEL_SDK_DISABLED=true`).
@@ -390,7 +411,10 @@ impl Drop for TracingGuard {
     fn drop(&mut self) {
         if let Some(provider) = self.provider.take() {
             if let Err(error) = provider.shutdown_with_timeout(self.shutdown_timeout) {
-                eprintln!("otel-runtime: warning: flushing spans at shutdown failed: {error}");
+                // Spans the batch exporters dropped are already reported, on one line.
+                if self.export_stats().dropped() == 0 {
+                    eprintln!("otel-runtime: warning: flushing spans at shutdown failed: {error}");
+                }
             }
         }
     }

@@ -56,8 +56,29 @@ impl fmt::Display for Warning {
         write!(
             f,
             "otel-runtime: warning: {}={:?} {}: accepted {}; using {}",
-            self.setting, self.value, self.problem, self.accepted, self.fallback
+            self.setting,
+            self.value,
+            OneLine(&self.problem),
+            self.accepted,
+            OneLine(&self.fallback)
         )
+    }
+}
+
+/// Text quoted from a value, with its control characters escaped so the warning stays on one
+/// line.
+struct OneLine<'a>(&'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_debug())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -77,4 +98,9 @@ pub(crate) fn report(warning: &Warning) {
 /// Prints a one-line runtime problem (an export that failed, ...) on stderr.
 pub(crate) fn problem(message: fmt::Arguments<'_>) {
     eprintln!("otel-runtime: warning: {message}");
+}
+
+/// Prints a one-line runtime notice (an exporter that recovered, ...) on stderr.
+pub(crate) fn notice(message: fmt::Arguments<'_>) {
+    eprintln!("otel-runtime: notice: {message}");
 }

@@ -13,7 +13,8 @@ pub struct BatchSettings {
     /// `OTEL_BSP_EXPORT_TIMEOUT`: how long one export may take (30000 ms); the OTLP exporter
     /// gives up after the smaller of this and `OTEL_EXPORTER_OTLP_TIMEOUT`.
     pub export_timeout: Duration,
-    /// `OTEL_BSP_MAX_QUEUE_SIZE`: spans kept waiting at most; more are dropped (2048).
+    /// `OTEL_BSP_MAX_QUEUE_SIZE`: spans kept waiting at most, besides those of the export under
+    /// way; a span that ends while it is full is dropped and counted (2048).
     pub max_queue_size: usize,
     /// `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`: spans per export at most (512, at most the queue size).
     pub max_export_batch_size: usize,
@@ -41,9 +42,11 @@ pub(crate) fn batch(env: &mut Env<'_>) -> BatchSettings {
         max_export_batch_size: env.positive_count(BATCH_SIZE, default.max_export_batch_size),
     };
     if settings.max_export_batch_size > settings.max_queue_size {
-        let value = env
-            .get(BATCH_SIZE)
-            .unwrap_or_else(|| settings.max_export_batch_size.to_string());
+        // The default batch size under a smaller queue is clamped silently: nobody set it.
+        let Some(value) = env.get(BATCH_SIZE) else {
+            settings.max_export_batch_size = settings.max_queue_size;
+            return settings;
+        };
         env.warn(Warning::new(
             BATCH_SIZE,
             &value,

@@ -7,6 +7,12 @@ use std::time::Duration;
 
 use super::Warning;
 
+/// The process environment's `name`. A value that is not UTF-8 is read with its invalid bytes
+/// replaced (U+FFFD), so that it is reported as invalid instead of being taken for unset.
+pub(crate) fn process_var(name: &str) -> Option<String> {
+    std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
+}
+
 /// Where variables come from, and the warnings collected while reading them.
 pub(crate) struct Env<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,

@@ -99,7 +99,7 @@ pub struct Config {
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(env::process_var)
     }
 
     /// Reads variables through `lookup` (a name → value function), so nothing global is touched.

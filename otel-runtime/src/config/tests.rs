@@ -642,6 +642,13 @@ fn batch_size_larger_than_the_queue_is_clamped() {
     assert_eq!(warning.fallback, "64");
 }
 
+#[test]
+fn the_default_batch_size_under_a_smaller_queue_is_clamped_without_a_warning() {
+    let config = config(&[("OTEL_BSP_MAX_QUEUE_SIZE", "42")]);
+    assert_eq!(config.batch.max_export_batch_size, 42);
+    assert_no_warnings(&config);
+}
+
 // Span limits
 
 #[test]

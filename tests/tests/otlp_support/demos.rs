@@ -127,6 +127,8 @@ pub struct Server {
     /// Its base URL, e.g. `http://127.0.0.1:41234/`.
     pub url: String,
     stderr: mpsc::Receiver<String>,
+    /// Lines of stderr already read by [`Server::wait_for_stderr`].
+    seen: Vec<String>,
 }
 
 impl Server {
@@ -171,6 +173,42 @@ impl Server {
             child,
             url,
             stderr: lines_rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .expect("the server reports a socket address")
+    }
+
+    /// Waits (at most `limit`) for a line of stderr that `wanted` accepts; `false` if none came.
+    pub fn wait_for_stderr(&mut self, wanted: impl Fn(&str) -> bool, limit: Duration) -> bool {
+        if self.seen.iter().any(|line| wanted(line)) {
+            return true;
+        }
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => {
+                    let found = wanted(&line);
+                    self.seen.push(line);
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
         }
     }
 
@@ -194,7 +232,7 @@ impl Server {
             std::thread::sleep(Duration::from_millis(20));
         };
         // The reader thread ends when the pipe closes, after the last line.
-        let mut rest = Vec::new();
+        let mut rest = std::mem::take(&mut self.seen);
         while let Ok(line) = self.stderr.recv_timeout(Duration::from_secs(5)) {
             rest.push(line);
         }

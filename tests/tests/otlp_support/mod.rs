@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses part of this module
 
 pub mod demos;
+pub mod load;
 pub mod receiver;
 
 use std::time::{Duration, SystemTime};

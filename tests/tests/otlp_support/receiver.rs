@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -43,6 +44,8 @@ type Store = Arc<Mutex<Vec<ReceivedRequest>>>;
 pub struct Receiver {
     address: SocketAddr,
     store: Store,
+    /// The HTTP status export requests are answered with (200: accepted and stored).
+    status: Arc<AtomicU16>,
     stop: Option<Box<dyn FnOnce() + Send>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -95,24 +98,40 @@ impl Receiver {
         }
     }
 
+    /// From now on, answers http/protobuf export requests with `status` (200: accept and
+    /// store them; anything else: refuse them, storing nothing).
+    pub fn answer_with(&self, status: u16) {
+        self.status.store(status, Ordering::SeqCst);
+    }
+
     /// OTLP over http/protobuf.
     pub fn http() -> Self {
+        Self::http_at("127.0.0.1:0")
+    }
+
+    /// OTLP over http/protobuf on `address` (e.g. a port the test chose earlier).
+    pub fn http_at(address: &str) -> Self {
         let store = Store::default();
+        let status = Arc::new(AtomicU16::new(200));
         let (ready_tx, ready_rx) = mpsc::channel();
         let thread_store = store.clone();
+        let thread_status = status.clone();
+        let address = address.to_owned();
         let thread = std::thread::spawn(move || {
             let system = actix_rt::System::new();
             system.block_on(async move {
                 let data = actix_web::web::Data::new(thread_store);
+                let status = actix_web::web::Data::new(thread_status);
                 let server = actix_web::HttpServer::new(move || {
                     actix_web::App::new()
                         .app_data(data.clone())
+                        .app_data(status.clone())
                         .app_data(actix_web::web::PayloadConfig::new(16 << 20))
                         .route("/v1/traces", actix_web::web::post().to(http_export))
                 })
                 .workers(1)
                 .disable_signals()
-                .bind("127.0.0.1:0")
+                .bind(address.as_str())
                 .expect("the receiver binds a loopback port");
                 let address = server.addrs()[0];
                 let server = server.run();
@@ -126,6 +145,7 @@ impl Receiver {
         Self {
             address,
             store,
+            status,
             stop: Some(Box::new(move || {
                 block_on(handle.stop(false));
             })),
@@ -166,6 +186,7 @@ impl Receiver {
         Self {
             address,
             store,
+            status: Arc::new(AtomicU16::new(200)),
             stop: Some(Box::new(move || {
                 let _ = stop_tx.send(());
             })),
@@ -198,7 +219,19 @@ async fn http_export(
     request: actix_web::HttpRequest,
     body: actix_web::web::Bytes,
     store: actix_web::web::Data<Store>,
+    status: actix_web::web::Data<Arc<AtomicU16>>,
 ) -> actix_web::HttpResponse {
+    let answer = status.load(Ordering::SeqCst);
+    if answer != 200 {
+        let status = actix_web::http::StatusCode::from_u16(answer)
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = actix_web::HttpResponse::build(status);
+        if answer == 429 {
+            // Throttled: the exporter waits this long before its next try.
+            response.insert_header(("Retry-After", "1"));
+        }
+        return response.body(format!("refused with {answer} by the test"));
+    }
     let headers: Vec<(String, String)> = request
         .headers()
         .iter()

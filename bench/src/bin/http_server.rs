@@ -1,0 +1,115 @@
+//! The HTTP comparison's server: an actix-web hello-world, plain, with `#[traced(kind = server)]`
+//! on the handler, or with opentelemetry-instrumentation-actix-web's middleware (cargo feature
+//! `contrib`). Traced variants export through the SDK's batch processor to an exporter that
+//! counts spans and drops them (AlwaysOn sampler).
+//!
+//! ```text
+//! http-server --mode plain|traced|contrib [--bind 127.0.0.1:0] [--workers 1]
+//! ```
+//!
+//! Prints `listening on ADDR` once bound; stops on SIGINT/SIGTERM and then prints on stderr how
+//! many spans were exported and how many attributes they carried on average.
+
+use std::io::Write as _;
+
+use actix_web::{web, App, HttpServer, Responder};
+use bench::provider::{batch_provider, Sampling};
+use otel_runtime::traced;
+
+const BODY: &str = "Hello, world!";
+
+async fn hello() -> impl Responder {
+    BODY
+}
+
+#[traced(kind = server)]
+async fn hello_traced() -> impl Responder {
+    BODY
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Plain,
+    Traced,
+    Contrib,
+}
+
+fn usage(problem: &str) -> ! {
+    eprintln!("http-server: {problem}");
+    eprintln!("usage: http-server --mode plain|traced|contrib [--bind ADDR] [--workers N]");
+    std::process::exit(2);
+}
+
+fn main() -> std::io::Result<()> {
+    let mut mode = None;
+    let mut bind = "127.0.0.1:0".to_owned();
+    let mut workers = 1_usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{arg} needs a value")))
+        };
+        match arg.as_str() {
+            "--mode" => {
+                mode = Some(match value().as_str() {
+                    "plain" => Mode::Plain,
+                    "traced" => Mode::Traced,
+                    "contrib" => Mode::Contrib,
+                    other => usage(&format!("unknown mode {other:?}")),
+                });
+            }
+            "--bind" => bind = value(),
+            "--workers" => {
+                workers = value()
+                    .parse()
+                    .unwrap_or_else(|_| usage("--workers needs a number"));
+            }
+            other => usage(&format!("unknown argument {other:?}")),
+        }
+    }
+    let mode = mode.unwrap_or_else(|| usage("--mode is required"));
+    if mode == Mode::Contrib && !cfg!(feature = "contrib") {
+        usage("--mode contrib needs the `contrib` cargo feature of the bench crate");
+    }
+
+    let tracing = (mode != Mode::Plain).then(|| {
+        let (provider, exporter) = batch_provider(Sampling::On);
+        // Installs the provider and the default propagators globally (both variants read them).
+        (otel_runtime::TracingGuard::install(provider), exporter)
+    });
+
+    // One server per variant: each app has exactly its own layers, nothing switched off.
+    macro_rules! serve {
+        ($app:expr) => {
+            actix_web::rt::System::new().block_on(async {
+                let server = HttpServer::new(move || $app).workers(workers).bind(&bind)?;
+                for address in server.addrs() {
+                    println!("listening on {address}");
+                }
+                std::io::stdout().flush()?;
+                server.run().await
+            })?
+        };
+    }
+    match mode {
+        Mode::Plain => serve!(App::new().route("/", web::get().to(hello))),
+        Mode::Traced => serve!(App::new().route("/", web::get().to(hello_traced))),
+        #[cfg(feature = "contrib")]
+        Mode::Contrib => serve!(App::new()
+            .wrap(opentelemetry_instrumentation_actix_web::RequestTracing::new())
+            .route("/", web::get().to(hello))),
+        #[cfg(not(feature = "contrib"))]
+        Mode::Contrib => unreachable!("checked above"),
+    }
+
+    if let Some((guard, exporter)) = tracing {
+        drop(guard); // flushes
+        let spans = exporter.exported();
+        eprintln!(
+            "http-server: {spans} spans exported, {:.1} attributes per span",
+            exporter.attributes() as f64 / spans.max(1) as f64
+        );
+    }
+    Ok(())
+}

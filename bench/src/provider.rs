@@ -1,0 +1,81 @@
+//! The tracer provider of every benchmark: AlwaysOn (or AlwaysOff) sampler, the SDK's batch
+//! processor with its default settings, and an exporter that counts the spans it is handed and
+//! drops them.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{
+    BatchSpanProcessor, Sampler, SdkTracerProvider, SpanData, SpanExporter,
+};
+
+/// An exporter that counts the spans (and their attributes) it receives and drops them.
+#[derive(Debug, Clone, Default)]
+pub struct NoopExporter {
+    exported: Arc<AtomicU64>,
+    attributes: Arc<AtomicU64>,
+}
+
+impl NoopExporter {
+    /// How many spans it has been handed so far.
+    pub fn exported(&self) -> u64 {
+        self.exported.load(Ordering::Relaxed)
+    }
+
+    /// How many attributes those spans carried, in all.
+    pub fn attributes(&self) -> u64 {
+        self.attributes.load(Ordering::Relaxed)
+    }
+}
+
+impl SpanExporter for NoopExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let attributes: usize = batch.iter().map(|span| span.attributes.len()).sum();
+        self.exported
+            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+        self.attributes
+            .fetch_add(attributes as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Which sampler a provider uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// `AlwaysOn`: every span is recorded and exported.
+    On,
+    /// `AlwaysOff`: spans are created (and propagate) but record nothing.
+    Off,
+}
+
+/// A provider with the SDK's batch processor feeding a [`NoopExporter`].
+pub fn batch_provider(sampling: Sampling) -> (SdkTracerProvider, NoopExporter) {
+    let exporter = NoopExporter::default();
+    let sampler = match sampling {
+        Sampling::On => Sampler::AlwaysOn,
+        Sampling::Off => Sampler::AlwaysOff,
+    };
+    let provider = SdkTracerProvider::builder()
+        .with_span_processor(BatchSpanProcessor::builder(exporter.clone()).build())
+        .with_sampler(sampler)
+        .build();
+    (provider, exporter)
+}
+
+/// Installs the batch provider globally through `otel_runtime` (as `#[traced]` users do) and
+/// returns it, for the hand-written cases to take their tracer from the same provider.
+pub fn install(sampling: Sampling) -> (SdkTracerProvider, NoopExporter) {
+    let (provider, exporter) = batch_provider(sampling);
+    otel_runtime::set_tracer_provider(provider.clone());
+    (provider, exporter)
+}
+
+/// Sets tracing up as `otel_runtime::init()` does with `OTEL_SDK_DISABLED=true` in the
+/// environment (without touching the process environment).
+pub fn install_disabled() -> otel_runtime::TracingGuard {
+    otel_runtime::builder()
+        .env_lookup(|name| (name == "OTEL_SDK_DISABLED").then(|| "true".to_owned()))
+        .install()
+        .expect("a disabled setup cannot fail")
+}
