@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Instructions per call of the key benchmark cases, counted by valgrind's callgrind: each case
 # runs twice (after the same warm-up), with N1 and N2 calls, and the difference is divided by
-# N2 - N1, so setup and teardown cancel out. Threads are included (the batch processor's work
-# for each span is counted), and counts are stable from run to run, unlike times.
+# N2 - N1. Counts are stable from run to run, unlike times. Two columns: the calling thread, and
+# the calling thread plus the batch processor's worker thread (its share of each span's cost).
 #
-#   bench/callgrind.sh                 # the key cases
-#   bench/callgrind.sh sampled/traced-sync none/traced-sync   # chosen ones (ids: see below)
+#   bench/callgrind.sh                                         # the key cases (~5 minutes)
+#   bench/callgrind.sh sampled/traced-sync none/traced-sync    # chosen ones
 #   cargo bench -p bench --bench compare -- list               # every case id
 #
 # Needs valgrind (Debian: apt-get install -y valgrind). Set CARGO_TARGET_DIR to keep the
@@ -18,7 +18,7 @@ N2=${N2:-11000}
 
 command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
 
-# Build the comparison binary (release, with debug info off: bench profile) and find it.
+# Build the comparison binary (bench profile: optimised) and find it.
 executable=$(cargo bench -p bench --features contrib --bench compare --no-run --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*\/compare-[^"]*\)".*/\1/p' | tail -n 1)
 [ -x "$executable" ] || { echo "callgrind.sh: could not build the compare bench" >&2; exit 1; }

@@ -105,8 +105,6 @@ async fn send_with(
                 Parent::Context(current.clone()),
                 attributes,
             );
-            // A request outside any span starts a trace (with a random trace-id) of its own.
-            let cx = crate::tracecontext::mark_new_trace(&current, cx);
             own_span = Some(SpanGuard::future(cx.clone()));
             cx
         }

@@ -7,17 +7,20 @@
 //!
 //! The hot path is what a careful person would write by hand with the SDK: one span built by the
 //! SDK's own tracer, one context holding it, attached while the body runs. Around that it adds
-//! two relaxed loads per call and nothing else:
+//! a few relaxed loads per call and nothing else:
 //!
 //! - A call site's tracer is cached in a leaked, immutable entry behind an atomic pointer, tagged
 //!   with the provider generation it was fetched in: no lock, no reference count per call.
 //! - A provider installed with [`crate::set_tracer_provider`] is used through its concrete SDK
 //!   tracer, not the global `BoxedTracer` (which boxes every span once more and dispatches
 //!   dynamically). Anything else installed globally goes through the global provider.
-//! - When the installed provider makes no-op spans (none installed, `OTEL_SDK_DISABLED=true`,
-//!   a shut-down provider), a call site notices it on its first span (the span repeats its
-//!   parent's context and records nothing) and the generated code skips the span altogether
-//!   from then on: no context, no allocation, the attribute expressions are not evaluated.
+//! - When the installed provider makes no-op spans (none installed, `OTEL_SDK_DISABLED=true`),
+//!   a call site notices it on its first span (the span repeats its parent's context and
+//!   records nothing) and the generated code skips the span altogether from then on, for spans
+//!   whose parent is the current context: no context, no allocation, the attribute expressions
+//!   are not evaluated. Installing a provider (which bumps the generation) ends that.
+//! - A span that does not record (unsampled) is made current for its children, but neither
+//!   ended explicitly nor recorded on: the SDK drops it silently.
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -232,10 +235,14 @@ pub fn start_traced(
     if !links.is_empty() {
         builder.links = Some(links);
     }
-    match parent {
-        Parent::Current => cell.start(builder, &Context::current()),
-        Parent::Context(parent) => cell.start(builder, &parent),
-    }
+    let parent = match parent {
+        Parent::Current => Context::current(),
+        Parent::Context(parent) => parent,
+    };
+    let mut started = cell.start(builder, &parent);
+    // A span that starts a trace notes that its trace-id is random (W3C Level 2 flag 0x02).
+    started.cx = crate::tracecontext::mark_new_trace(&parent, started.cx);
+    started
 }
 
 /// Starts a span and returns the context that holds it.

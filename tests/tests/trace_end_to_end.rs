@@ -72,7 +72,8 @@ async fn demo_produces_the_four_span_trace() {
     assert!(is_child_of(outbound, parent));
     assert!(!outbound.parent_span_is_remote);
 
-    let expected = format!("00-{}-{}-01", trace_id, outbound.span_context.span_id());
+    // Flags 03: sampled, and the trace-id is random (the client's root span started the trace).
+    let expected = format!("00-{}-{}-03", trace_id, outbound.span_context.span_id());
     assert_eq!(
         received.list(),
         vec![Some(expected)],
