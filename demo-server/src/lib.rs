@@ -50,6 +50,25 @@ async fn not_found(request: actix_web::HttpRequest) -> HttpResponse {
     HttpResponse::NotFound().body(format!("no route for {}\n", request.path()))
 }
 
+/// Checks that `url` is an absolute `http` or `https` URL with a host (for `--upstream` and the
+/// conformance endpoint's calls), naming what is wrong otherwise.
+pub fn check_http_url(url: &str) -> Result<(), String> {
+    let uri: awc::http::Uri = url.parse().map_err(|error| format!("not a URL: {error}"))?;
+    match uri.scheme_str() {
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(format!(
+                "scheme {other:?} is not supported: use http or https"
+            ))
+        }
+        None => return Err("not an absolute URL: give it as http://host:port/path".to_owned()),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err("the URL has no host".to_owned());
+    }
+    Ok(())
+}
+
 /// Binds the demo server on `bind` (port 0 picks a free one) and returns it with the address it
 /// listens on; await the server to run it.
 pub fn start(bind: &str, upstream: String) -> std::io::Result<(Server, SocketAddr)> {
@@ -74,4 +93,19 @@ pub fn start(bind: &str, upstream: String) -> std::io::Result<(Server, SocketAdd
         .copied()
         .ok_or_else(|| std::io::Error::other(format!("{bind} resolved to no address")))?;
     Ok((server.run(), address))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_http_url;
+
+    #[test]
+    fn urls_are_checked_before_use() {
+        assert!(check_http_url("http://127.0.0.1:8080/wiki/Rabbit").is_ok());
+        assert!(check_http_url("https://www.wikipedia.org/wiki/Rabbit").is_ok());
+        let refused = |url| check_http_url(url).err().unwrap_or_default();
+        assert!(refused("not a url").starts_with("not a URL"));
+        assert!(refused("ftp://127.0.0.1/").contains(r#"scheme "ftp" is not supported"#));
+        assert!(refused("/wiki/Rabbit").starts_with("not an absolute URL"));
+    }
 }

@@ -17,28 +17,10 @@ struct Args {
     upstream: Option<String>,
 }
 
-/// Checks that `url` is an absolute `http` or `https` URL with a host, before anything starts.
-fn check_upstream(url: &str) -> Result<(), String> {
-    let uri: awc::http::Uri = url.parse().map_err(|error| format!("not a URL: {error}"))?;
-    match uri.scheme_str() {
-        Some("http" | "https") => {}
-        Some(other) => {
-            return Err(format!(
-                "scheme {other:?} is not supported: use http or https"
-            ))
-        }
-        None => return Err("not an absolute URL: give it as http://host:port/path".to_owned()),
-    }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err("the URL has no host".to_owned());
-    }
-    Ok(())
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(url) = &args.upstream {
-        if let Err(problem) = check_upstream(url) {
+        if let Err(problem) = demo_server::check_http_url(url) {
             eprintln!("demo-server: --upstream {url:?}: {problem}");
             return ExitCode::from(2);
         }
@@ -92,25 +74,5 @@ async fn serve(args: Args) -> ExitCode {
             eprintln!("demo-server: {error}");
             ExitCode::FAILURE
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_upstream;
-
-    #[test]
-    fn upstream_urls_are_checked_before_starting() {
-        assert!(check_upstream("http://127.0.0.1:8080/wiki/Rabbit").is_ok());
-        assert!(check_upstream("https://www.wikipedia.org/wiki/Rabbit").is_ok());
-        assert!(check_upstream("not a url")
-            .unwrap_err()
-            .starts_with("not a URL"));
-        assert!(check_upstream("ftp://127.0.0.1/")
-            .unwrap_err()
-            .contains("ftp"));
-        assert!(check_upstream("/wiki/Rabbit")
-            .unwrap_err()
-            .contains("absolute"));
     }
 }

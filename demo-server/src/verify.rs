@@ -17,7 +17,7 @@ use std::fmt;
 use std::time::Duration;
 
 use actix_web::http::header::{self, ContentType};
-use actix_web::http::{StatusCode, Uri};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use otel_runtime::{traced, TracedRequest};
@@ -211,29 +211,14 @@ fn call(index: usize, element: Value) -> Result<Call, Refusal> {
             )))
         }
     };
-    check_url(&url).map_err(|problem| {
-        Refusal::bad_request(format!(
-            r#"element {index}: "url" {url:?} {problem}: expected an absolute http:// or https:// URL"#
-        ))
+    crate::check_http_url(&url).map_err(|problem| {
+        Refusal::bad_request(format!(r#"element {index}: "url" {url:?}: {problem}"#))
     })?;
     let arguments = match fields.remove("arguments") {
         None | Some(Value::Null) => Value::Array(Vec::new()),
         Some(arguments) => arguments,
     };
     Ok(Call { url, arguments })
-}
-
-fn check_url(url: &str) -> Result<(), &'static str> {
-    let uri: Uri = url.parse().map_err(|_| "is not a valid URL")?;
-    match uri.scheme_str() {
-        Some("http" | "https") => {}
-        Some(_) => return Err("has an unsupported scheme"),
-        None => return Err("is not absolute"),
-    }
-    match uri.host() {
-        Some(host) if !host.is_empty() => Ok(()),
-        _ => Err("has no host"),
-    }
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -305,19 +290,18 @@ mod tests {
             r#"element 0: "url" must be a string, got a number"#
         );
         for (url, problem) in [
-            ("ftp://h/x", "has an unsupported scheme"),
-            ("file:///etc/passwd", "is not a valid URL"),
-            ("ws://h/", "has an unsupported scheme"),
-            ("/relative", "is not absolute"),
-            ("http://", "is not a valid URL"),
-            ("http://exa mple/", "is not a valid URL"),
+            ("ftp://h/x", r#"scheme "ftp" is not supported"#),
+            ("file:///etc/passwd", "not a URL"),
+            ("ws://h/", r#"scheme "ws" is not supported"#),
+            ("/relative", "not an absolute URL"),
+            ("http://", "not a URL"),
+            ("http://exa mple/", "not a URL"),
         ] {
             let message = refused(&format!(r#"[{{"url": "{url}"}}]"#));
-            assert_eq!(
-                message,
-                format!(
-                    r#"element 0: "url" {url:?} {problem}: expected an absolute http:// or https:// URL"#
-                ),
+            let expected = format!(r#"element 0: "url" {url:?}: {problem}"#);
+            assert!(
+                message.starts_with(&expected),
+                "{message:?} vs {expected:?}"
             );
         }
         let many = format!(

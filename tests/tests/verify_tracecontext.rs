@@ -627,7 +627,7 @@ async fn bad_input_is_refused_with_a_message_and_no_call() {
             json,
             format!(r#"[{{"url": "{callback}"}}, {{"url": "ftp://127.0.0.1/x"}}]"#),
             400,
-            r#"element 1: "url" "ftp://127.0.0.1/x" has an unsupported scheme"#,
+            r#"element 1: "url" "ftp://127.0.0.1/x": scheme "ftp" is not supported: use http or https"#,
         ),
         refused(
             "a huge body",
