@@ -394,12 +394,12 @@ impl SyncSpan {
 
 pin_project_lite::pin_project! {
     /// A future that runs with its span current on every poll and ends the span when it
-    /// completes (or marks it cancelled if dropped first).
+    /// completes (or marks it cancelled if dropped first): an [`InScope`] that finishes the span
+    /// itself.
     #[doc(hidden)]
     pub struct Instrumented<F> {
         #[pin]
-        inner: F,
-        guard: Option<SpanGuard>,
+        inner: InScope<F>,
     }
 }
 
@@ -407,8 +407,7 @@ impl<F> Instrumented<F> {
     /// Wraps `inner` so that the span in `cx` is current while it runs.
     pub fn new(cx: Context, inner: F) -> Self {
         Self {
-            inner,
-            guard: Some(SpanGuard::future(cx)),
+            inner: InScope::new(cx, inner),
         }
     }
 
@@ -417,8 +416,7 @@ impl<F> Instrumented<F> {
     #[inline]
     pub fn optional(started: Option<Started>, inner: F) -> Self {
         Self {
-            inner,
-            guard: started.map(|started| started.guard(true)),
+            inner: InScope::optional(started, inner),
         }
     }
 }
@@ -428,17 +426,10 @@ impl<F: Future> Future for Instrumented<F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let Some(guard) = this.guard.as_mut() else {
-            return this.inner.poll(task);
-        };
-        let attached = guard.attach();
-        let poll = this.inner.poll(task);
-        drop(attached);
-        if poll.is_ready() {
+        self.project().inner.poll(task).map(|(output, mut guard)| {
             guard.finish();
-        }
-        poll
+            output
+        })
     }
 }
 
