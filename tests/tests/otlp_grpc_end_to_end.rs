@@ -4,7 +4,7 @@
 mod otlp_support;
 
 use otel_runtime::testing::assert_shape;
-use otlp_support::demos::{self, Server, HANG_LIMIT};
+use otlp_support::demos::{self, HANG_LIMIT};
 use otlp_support::receiver::Receiver;
 use otlp_support::{ReceivedSpan, FOUR_SPAN_TRACE};
 
@@ -21,32 +21,7 @@ fn demo_trace_arrives_over_otlp_grpc() {
     ];
     let mut server_env = common.to_vec();
     server_env.push(("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip"));
-    let server = Server::start(&server_env);
-
-    let mut client = demos::command("demo-client", &common);
-    client.args(["--url", &server.url]);
-    let client = demos::run(client, HANG_LIMIT);
-    assert!(
-        client.status.success(),
-        "demo-client failed: {}",
-        client.stderr
-    );
-    let (status, server_stderr) = server.interrupt();
-    assert!(
-        status.success(),
-        "demo-server exits cleanly on SIGINT: {status}"
-    );
-    assert!(
-        !client.stderr.contains("otel-runtime: warning"),
-        "{}",
-        client.stderr
-    );
-    assert!(
-        !server_stderr
-            .iter()
-            .any(|line| line.contains("otel-runtime")),
-        "{server_stderr:#?}"
-    );
+    demos::run_demo_cleanly(&server_env, &common);
 
     let spans = receiver.wait_for_spans(4, HANG_LIMIT);
     let shapes: Vec<_> = spans.iter().map(ReceivedSpan::shape).collect();

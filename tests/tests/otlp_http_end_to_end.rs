@@ -4,7 +4,7 @@
 mod otlp_support;
 
 use otel_runtime::testing::assert_shape;
-use otlp_support::demos::{self, Server, HANG_LIMIT};
+use otlp_support::demos::{self, HANG_LIMIT};
 use otlp_support::receiver::Receiver;
 use otlp_support::{ReceivedSpan, FOUR_SPAN_TRACE};
 
@@ -18,36 +18,10 @@ fn demo_trace_arrives_over_otlp_http() {
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
         ("OTEL_EXPORTER_OTLP_HEADERS", "x-test-run=otlp-http"),
     ];
-    let server = Server::start(&common);
-
     // The client compresses; the server does not.
     let mut client_env = common.to_vec();
     client_env.push(("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"));
-    let mut client = demos::command("demo-client", &client_env);
-    client.args(["--url", &server.url]);
-    let client = demos::run(client, HANG_LIMIT);
-    assert!(
-        client.status.success(),
-        "demo-client failed: {}",
-        client.stderr
-    );
-    let (status, server_stderr) = server.interrupt();
-    assert!(
-        status.success(),
-        "demo-server exits cleanly on SIGINT: {status}"
-    );
-    // No warning from either process: the configuration is valid and every export succeeded.
-    assert!(
-        !client.stderr.contains("otel-runtime: warning"),
-        "{}",
-        client.stderr
-    );
-    assert!(
-        !server_stderr
-            .iter()
-            .any(|line| line.contains("otel-runtime")),
-        "{server_stderr:#?}"
-    );
+    demos::run_demo_cleanly(&common, &client_env);
 
     let spans = receiver.wait_for_spans(4, HANG_LIMIT);
     assert_four_span_trace(&spans);

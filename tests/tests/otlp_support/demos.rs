@@ -249,3 +249,35 @@ impl Drop for Server {
         }
     }
 }
+
+/// Runs the whole demo once: demo-server with `server_env`, demo-client against it with
+/// `client_env`, then SIGINT to the server. Asserts that both exit successfully and that
+/// neither prints anything from otel-runtime (the configuration is valid and every export
+/// succeeded).
+pub fn run_demo_cleanly(server_env: &[(&str, &str)], client_env: &[(&str, &str)]) {
+    let server = Server::start(server_env);
+    let mut client = command("demo-client", client_env);
+    client.args(["--url", &server.url]);
+    let client = run(client, HANG_LIMIT);
+    assert!(
+        client.status.success(),
+        "demo-client failed: {}",
+        client.stderr
+    );
+    let (status, server_stderr) = server.interrupt();
+    assert!(
+        status.success(),
+        "demo-server exits cleanly on SIGINT: {status}"
+    );
+    assert!(
+        !client.stderr.contains("otel-runtime: warning"),
+        "{}",
+        client.stderr
+    );
+    assert!(
+        !server_stderr
+            .iter()
+            .any(|line| line.contains("otel-runtime")),
+        "{server_stderr:#?}"
+    );
+}
