@@ -14,75 +14,68 @@
 //! Cargo features, all on by default: `actix-web` (server handlers), `awc` (client calls),
 //! `otlp-http` (OTLP over http/protobuf) and `otlp-grpc` (OTLP over gRPC).
 
-mod attribute_value;
-mod batch_processor;
+//!
+//! # Module map
+//!
+//! | module | what it owns |
+//! |---|---|
+//! | `setup` | [`init`], [`builder`], [`TracingGuard`]: wires the configuration into providers |
+//! | [`config`] | `OTEL_*` variables into typed settings, with one warning per invalid setting |
+//! | `instrument` | what `#[traced]` expands to: tracer cache, span start and guard, future wrapper, outcome, panics |
+//! | `export` | console (line, tree, JSON), in-memory and OTLP exporters; the batch processor and its [`ExportStats`] |
+//! | [`propagation`] | W3C trace context and baggage, B3, Jaeger; extract and inject with the installed propagator |
+//! | `http` | header carriers, HTTP semantic-convention attributes, actix-web server and awc client glue |
+//! | [`testing`] | capturing spans in tests and asserting a trace's shape |
+//!
+//! Dependencies point down this table (`http` uses `instrument` and `propagation`, `export` uses
+//! `config`, ...), never back up. `warn` prints the runtime's own stderr lines and `recover`
+//! keeps locks and panic payloads usable after a panic.
+
 pub mod config;
-mod console;
-mod console_json;
-mod console_tree;
-mod current_span;
-mod export_stats;
+mod export;
+#[cfg(any(feature = "actix-web", feature = "awc"))]
+mod http;
 mod instrument;
-mod memory;
-mod otlp;
-mod outcome;
-mod panic_capture;
-mod processor;
 pub mod propagation;
-mod relations;
+mod recover;
 mod setup;
 pub mod testing;
-pub mod tracecontext;
 mod warn;
 
-#[cfg(any(feature = "actix-web", feature = "awc"))]
-mod headers;
-#[cfg(any(feature = "actix-web", feature = "awc"))]
-mod http_attributes;
-
-#[cfg(feature = "actix-web")]
-mod actix;
-#[cfg(feature = "awc")]
-mod awc;
-
-pub use attribute_value::AttributeValue;
-pub use batch_processor::{BatchProcessor, BatchProcessorBuilder, StatsHandle};
 pub use config::{ConsoleFormat, ExporterKind};
-pub use console::{ConsoleExporter, SeedLine};
-pub use console_json::SpanJson;
-pub use console_tree::TraceTree;
-pub use current_span::{current_span, CurrentSpan};
-pub use export_stats::{export_stats, ExportStats};
-pub use instrument::{tracer_provider_changed, CANCELLED_ATTRIBUTE};
-pub use memory::InMemoryExporter;
+pub use export::batch::{
+    export_stats, BatchProcessor, BatchProcessorBuilder, ExportStats, StatsHandle,
+};
+pub use export::console::{ConsoleExporter, SpanJson, SpanLine, TraceTree};
+pub use export::memory::InMemoryExporter;
+pub use instrument::{
+    current_span, tracer_provider_changed, AttributeValue, CurrentSpan, IntoLink, IntoParent,
+    CANCELLED_ATTRIBUTE, PANIC_EXCEPTION_TYPE, RETURN_VALUE_ATTRIBUTE,
+};
 pub use opentelemetry::context::FutureExt;
 pub use otel_macros::traced;
-pub use outcome::RETURN_VALUE_ATTRIBUTE;
-pub use panic_capture::PANIC_EXCEPTION_TYPE;
-pub use relations::{IntoLink, IntoParent};
+pub use propagation::tracecontext;
 pub use setup::{builder, init, set_tracer_provider, Builder, SetupError, TracingGuard};
 
-#[cfg(feature = "awc")]
-pub use crate::awc::{SendResult, TracedRequest};
 #[cfg(any(feature = "actix-web", feature = "awc"))]
-pub use headers::{HeaderExtractor, HeaderInjector};
+pub use http::carrier::{HeaderExtractor, HeaderInjector};
+#[cfg(feature = "awc")]
+pub use http::client::{SendResult, TracedRequest};
 
 /// What `#[traced]` expands to calls; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::attribute_value::{debug_value, display_value, native_value};
     pub use crate::instrument::{
-        enrich_span, mark_client_span, start_linked_span, start_span, start_traced, InScope,
-        Instrumented, Parent, SpanGuard, Started, SyncSpan, TracerCell,
+        debug_value, display_value, enrich_span, link_from, native_value, parent_from,
+        record_err_debug, record_err_display, record_return, start_traced, InScope, Instrumented,
+        Parent, Started, SyncSpan, TracerCell,
     };
-    pub use crate::outcome::{record_err_debug, record_err_display, record_return};
-    pub use crate::relations::{link_from, parent_from};
     pub use opentelemetry::trace::SpanKind;
     pub use opentelemetry::{Context, KeyValue};
 
     /// The actix-web handler glue.
     #[cfg(feature = "actix-web")]
     pub mod actix {
-        pub use crate::actix::{start_server_span, ServerRequest, Traced};
+        pub use crate::http::server::{start_server_span, ServerRequest, Traced};
     }
 }

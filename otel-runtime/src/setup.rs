@@ -12,12 +12,13 @@ use opentelemetry::{global, KeyValue};
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter, TracerProviderBuilder};
 
-use crate::batch_processor::StatsHandle;
 use crate::config::resource::{self, CodeResource};
 use crate::config::{check_url, Config, ConsoleFormat, ExporterKind, Protocol, Warning};
-use crate::export_stats::{self, ExportStats};
-use crate::processor::ExportOnEnd;
-use crate::{otlp, propagation, warn, ConsoleExporter};
+use crate::export::batch::{self as export_stats, ExportStats, StatsHandle};
+use crate::export::console::ConsoleExporter;
+use crate::export::on_end::ExportOnEnd;
+use crate::export::otlp;
+use crate::{propagation, warn};
 
 /// How long the guard waits for the last export at shutdown when no OTLP exporter sets a
 /// longer bound (the SDK's own default).

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
 
+use crate::recover::lock;
 use crate::{InMemoryExporter, TracingGuard};
 
 /// Serialises captures: the tracer provider is global to the process.
@@ -35,9 +36,7 @@ pub struct Capture {
 /// handle.
 pub fn capture() -> Capture {
     // A test that panicked while capturing leaves nothing half-done behind the lock.
-    let lock = CAPTURE_LOCK
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let lock = lock(&CAPTURE_LOCK);
     let exporter = InMemoryExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
@@ -194,7 +193,7 @@ pub fn shape(spans: &[SpanShape]) -> String {
 }
 
 fn shape_lines(span: &SpanShape, members: &[&SpanShape], depth: usize, lines: &mut Vec<String>) {
-    let mut marks = vec![crate::console::kind_name(&span.kind).to_owned()];
+    let mut marks = vec![crate::export::console::kind_name(&span.kind).to_owned()];
     if span.parent_span_id != SpanId::INVALID {
         let parent_here = members
             .iter()

@@ -4,6 +4,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Mutex;
 
+use crate::recover::lock;
+
 static WARNED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
 /// A setting that could not be used as given, and what is used instead.
@@ -84,9 +86,7 @@ impl fmt::Display for OneLine<'_> {
 
 /// Prints `warning` on stderr the first time its setting is reported in this process.
 pub(crate) fn report(warning: &Warning) {
-    let mut warned = WARNED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut warned = lock(&WARNED);
     if warned
         .get_or_insert_with(HashSet::new)
         .insert(warning.setting.clone())

@@ -3,6 +3,7 @@
 
 mod b3;
 mod jaeger;
+pub mod tracecontext;
 
 use opentelemetry::propagation::{
     Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
@@ -11,7 +12,7 @@ use opentelemetry::{global, Context};
 use opentelemetry_sdk::propagation::BaggagePropagator;
 
 use crate::config::PropagatorKind;
-use crate::tracecontext::TraceContextPropagator;
+use tracecontext::TraceContextPropagator;
 
 pub use b3::{B3Encoding, B3Propagator};
 pub use jaeger::JaegerPropagator;

@@ -19,7 +19,6 @@
 //! once, so at most `OTEL_BSP_MAX_QUEUE_SIZE` spans wait in the queue, plus those of the export
 //! under way (at most as many again).
 
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -37,8 +36,15 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
+mod stats;
+#[cfg(test)]
+mod tests;
+
+pub use stats::{export_stats, ExportStats, StatsHandle};
+pub(crate) use stats::{set_installed, sum, StatsSource};
+
 use crate::config::BatchSettings;
-use crate::export_stats::ExportStats;
+use crate::recover::{lock, panic_message};
 use crate::warn;
 
 /// How many distinct failure causes get a warning of their own; further ones are only counted.
@@ -85,7 +91,7 @@ impl fmt::Debug for BatchProcessor {
             .field("name", &self.shared.name)
             .field("max_queue_size", &self.shared.max_queue_size)
             .field("max_export_batch_size", &self.shared.batch_size)
-            .field("stats", &self.shared.stats())
+            .field("stats", &self.shared.current())
             .finish_non_exhaustive()
     }
 }
@@ -173,21 +179,17 @@ impl BatchProcessor {
 
     /// What became of the spans so far.
     pub fn stats(&self) -> ExportStats {
-        self.shared.stats()
+        self.shared.current()
     }
 
     /// A handle that reads [`stats`](Self::stats) after the processor has been handed to a
     /// tracer provider.
     pub fn stats_reader(&self) -> StatsHandle {
-        StatsHandle(self.shared.clone())
+        StatsHandle::new(self.shared.clone())
     }
 
     fn join_worker(&self) {
-        let handle = self
-            .worker
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
+        let handle = lock(&self.worker).take();
         if let Some(handle) = handle {
             // The worker replied before ending; a panic after that (in the exporter's own
             // shutdown) leaves nothing uncounted and nothing more to report.
@@ -197,7 +199,7 @@ impl BatchProcessor {
 
     /// Prints the one summary line, if anything was dropped.
     fn report_drops(&self) {
-        let stats = self.shared.stats();
+        let stats = self.shared.current();
         if stats.dropped() > 0 {
             warn::problem(format_args!(
                 "{}: {} of {} spans dropped (queue full: {}, export failed: {}, at shutdown: {}); {} exported",
@@ -210,17 +212,6 @@ impl BatchProcessor {
                 stats.exported,
             ));
         }
-    }
-}
-
-/// Reads the [`ExportStats`] of a [`BatchProcessor`] from anywhere.
-#[derive(Clone, Debug)]
-pub struct StatsHandle(Arc<Shared>);
-
-impl StatsHandle {
-    /// What became of the processor's spans so far.
-    pub fn stats(&self) -> ExportStats {
-        self.0.stats()
     }
 }
 
@@ -276,9 +267,7 @@ enum Outcome {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // Nothing panics while holding it; if something did, the queue is still consistent.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.state)
     }
 
     fn counter(&self, outcome: Outcome) -> &AtomicU64 {
@@ -303,7 +292,7 @@ impl Shared {
             .fetch_add(count as u64, Ordering::Relaxed);
     }
 
-    fn stats(&self) -> ExportStats {
+    fn current(&self) -> ExportStats {
         let pending = {
             let state = self.lock();
             state.queue.len() + state.in_flight
@@ -326,6 +315,12 @@ impl Shared {
                 self.name, self.max_queue_size
             ));
         }
+    }
+}
+
+impl StatsSource for Shared {
+    fn stats(&self) -> ExportStats {
+        self.current()
     }
 }
 
@@ -598,17 +593,6 @@ impl Health {
     }
 }
 
-/// The message of a panic's payload.
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        text
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text
-    } else {
-        "(no message)"
-    }
-}
-
 /// `OTelSdkError` is not `Clone`; each waiting `force_flush` gets the same result.
 fn copy_result(result: &OTelSdkResult) -> OTelSdkResult {
     match result {
@@ -652,6 +636,3 @@ fn block_on_until<F: Future>(future: F, deadline: Instant) -> Option<F::Output> 
         thread::park_timeout(deadline - now);
     }
 }
-
-#[cfg(test)]
-mod tests;

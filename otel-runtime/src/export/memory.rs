@@ -5,6 +5,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 
+use crate::recover::lock;
+
 /// Keeps every exported span in memory; clones share the same store.
 ///
 /// ```
@@ -27,25 +29,22 @@ pub struct InMemoryExporter {
 impl InMemoryExporter {
     /// A copy of the spans exported so far, in the order they ended.
     pub fn finished_spans(&self) -> Vec<SpanData> {
-        self.lock().clone()
+        self.spans().clone()
     }
 
     /// Forgets every span exported so far.
     pub fn reset(&self) {
-        self.lock().clear();
+        self.spans().clear();
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<SpanData>> {
-        // A panic while holding the lock cannot leave the Vec inconsistent: keep using it.
-        self.spans
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn spans(&self) -> MutexGuard<'_, Vec<SpanData>> {
+        lock(&self.spans)
     }
 }
 
 impl SpanExporter for InMemoryExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.lock().extend(batch);
+        self.spans().extend(batch);
         Ok(())
     }
 }

@@ -7,11 +7,10 @@
 use std::cell::RefCell;
 use std::sync::Once;
 
-use opentelemetry::trace::{SpanRef, Status};
-use opentelemetry::KeyValue;
-use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
-};
+use opentelemetry::trace::SpanRef;
+
+use super::outcome::record_exception;
+use crate::recover::panic_message;
 
 /// `exception.type` recorded for a panic.
 pub const PANIC_EXCEPTION_TYPE: &str = "panic";
@@ -27,18 +26,18 @@ pub(crate) fn install_hook() {
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let message = if let Some(text) = info.payload().downcast_ref::<&str>() {
-                (*text).to_owned()
-            } else if let Some(text) = info.payload().downcast_ref::<String>() {
-                text.clone()
-            } else {
-                "Box<dyn Any>".to_owned()
-            };
+            let message = panic_message(info.payload()).to_owned();
             let message = match info.location() {
                 Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
                 None => message,
             };
-            LAST_PANIC.with(|last| *last.borrow_mut() = Some(message));
+            // During thread teardown the slot may be gone: the message is then simply not kept
+            // (a panic here would abort the process).
+            let _ = LAST_PANIC.try_with(|last| {
+                if let Ok(mut last) = last.try_borrow_mut() {
+                    *last = Some(message);
+                }
+            });
             previous(info);
         }));
     });
@@ -47,15 +46,9 @@ pub(crate) fn install_hook() {
 /// Marks `span` as ended by a panic: status Error, an `exception` event and `error.type`.
 pub(crate) fn record_panic(span: &SpanRef<'_>) {
     let message = LAST_PANIC
-        .with(|last| last.borrow().clone())
+        .try_with(|last| last.try_borrow().ok().and_then(|last| last.clone()))
+        .ok()
+        .flatten()
         .unwrap_or_else(|| "panic".to_owned());
-    span.add_event(
-        "exception",
-        vec![
-            KeyValue::new(EXCEPTION_MESSAGE, message.clone()),
-            KeyValue::new(EXCEPTION_TYPE, PANIC_EXCEPTION_TYPE),
-        ],
-    );
-    span.set_attribute(KeyValue::new(ERROR_TYPE, PANIC_EXCEPTION_TYPE));
-    span.set_status(Status::error(message));
+    record_exception(span, PANIC_EXCEPTION_TYPE, message);
 }

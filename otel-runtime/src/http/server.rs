@@ -14,10 +14,10 @@ use opentelemetry_semantic_conventions::attribute::{
     USER_AGENT_ORIGINAL,
 };
 
-use crate::headers::HeaderExtractor;
-use crate::http_attributes::{
+use super::attributes::{
     default_port, method_attributes, protocol_version, redacted_query, split_host_port,
 };
+use super::carrier::HeaderExtractor;
 use crate::instrument::{start_span, Parent, SpanGuard, TracerCell};
 
 pub use actix_web::HttpResponse;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::trace::{SpanRef, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue, Value};
 use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, EXCEPTION_MESSAGE, EXCEPTION_TYPE,
@@ -12,11 +12,14 @@ use opentelemetry_semantic_conventions::attribute::{
 pub const RETURN_VALUE_ATTRIBUTE: &str = "code.return.value";
 
 /// Marks the span of `cx` as failed with an error of type `E`: status Error with `message` as
-/// description,
-/// an `exception` event (`exception.message`, `exception.type`) and `error.type`.
+/// description, an `exception` event and `error.type`.
 pub(crate) fn record_error<E: ?Sized>(cx: &Context, message: String) {
-    let span = cx.span();
-    let type_name = std::any::type_name::<E>();
+    record_exception(&cx.span(), std::any::type_name::<E>(), message);
+}
+
+/// Marks `span` as failed: status Error with `message` as description, an `exception` event
+/// (`exception.message`, `exception.type` = `type_name`) and `error.type` = `type_name`.
+pub(crate) fn record_exception(span: &SpanRef<'_>, type_name: &'static str, message: String) {
     span.add_event(
         "exception",
         vec![

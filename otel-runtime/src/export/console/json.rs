@@ -8,7 +8,7 @@ use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
 use serde_json::{json, Map, Value as Json};
 
-use crate::console::{kind_name, timestamp};
+use super::format::{kind_name, timestamp};
 
 /// One span as a single line of JSON:
 ///

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry_sdk::trace::SpanData;
 
-use crate::console::kind_name;
+use super::format::kind_name;
 
 /// Width of the waterfall bars, in terminal cells.
 const BAR_WIDTH: usize = 40;

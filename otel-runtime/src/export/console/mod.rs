@@ -5,16 +5,26 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use opentelemetry::trace::{SpanId, SpanKind, TraceId, TraceState};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
+mod format;
+mod json;
+mod line;
+mod tree;
+
+pub use json::SpanJson;
+pub use line::SpanLine;
+pub use tree::TraceTree;
+
 use crate::config::ConsoleFormat;
-use crate::console_json::SpanJson;
-use crate::console_tree::{TraceBuffer, TraceTree};
+use crate::recover::lock;
+use tree::TraceBuffer;
+
+pub(crate) use format::kind_name;
 
 type Output = Arc<Mutex<Box<dyn Write + Send>>>;
 
@@ -122,9 +132,7 @@ impl ConsoleExporter {
 
     fn waiting(&self) -> MutexGuard<'_, TraceBuffer> {
         // The buffer stays consistent if a panic interrupted a holder: keep using it.
-        self.waiting
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.waiting)
     }
 
     fn flush_waiting(&self) -> OTelSdkResult {
@@ -143,7 +151,7 @@ impl SpanExporter for ConsoleExporter {
             ConsoleFormat::Line => {
                 for span in &batch {
                     // Writing into a String cannot fail.
-                    let _ = writeln!(text, "{}", SeedLine(span));
+                    let _ = writeln!(text, "{}", SpanLine(span));
                 }
             }
             ConsoleFormat::Json => {
@@ -176,67 +184,4 @@ impl SpanExporter for ConsoleExporter {
     fn set_resource(&mut self, resource: &Resource) {
         self.resource = Some(resource.clone());
     }
-}
-
-/// One span in the seed's one-line form.
-pub struct SeedLine<'a>(pub &'a SpanData);
-
-impl fmt::Display for SeedLine<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let span = self.0;
-        let context = &span.span_context;
-        write!(f, "Span(name={:?}, context=", span.name.as_ref())?;
-        write_span_context(
-            f,
-            context.trace_id(),
-            context.span_id(),
-            context.trace_state(),
-        )?;
-        write!(f, ", kind=SpanKind.{}, parent=", kind_name(&span.span_kind))?;
-        if span.parent_span_id == SpanId::INVALID {
-            f.write_str("None")?;
-        } else {
-            write_span_context(
-                f,
-                context.trace_id(),
-                span.parent_span_id,
-                &TraceState::NONE,
-            )?;
-        }
-        write!(
-            f,
-            ", start_time={}, end_time={})",
-            timestamp(span.start_time),
-            timestamp(span.end_time)
-        )
-    }
-}
-
-fn write_span_context(
-    f: &mut fmt::Formatter<'_>,
-    trace_id: TraceId,
-    span_id: SpanId,
-    trace_state: &TraceState,
-) -> fmt::Result {
-    write!(
-        f,
-        "SpanContext(trace_id=0x{trace_id}, span_id=0x{span_id}, trace_state={{{}}})",
-        trace_state.header_delimited("=", ", ")
-    )
-}
-
-/// `SERVER`, `CLIENT`, ... as the Python SDK names span kinds.
-pub fn kind_name(kind: &SpanKind) -> &'static str {
-    match kind {
-        SpanKind::Client => "CLIENT",
-        SpanKind::Server => "SERVER",
-        SpanKind::Producer => "PRODUCER",
-        SpanKind::Consumer => "CONSUMER",
-        SpanKind::Internal => "INTERNAL",
-    }
-}
-
-/// RFC 3339 in UTC with microseconds, e.g. `2026-11-25T19:12:01.123456Z`.
-pub fn timestamp(time: SystemTime) -> String {
-    humantime::format_rfc3339_micros(time).to_string()
 }

@@ -8,9 +8,9 @@
 
 use std::fmt;
 use std::ops::Add;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use crate::batch_processor::StatsHandle;
+use crate::recover::lock;
 
 /// Counts of what the batch span processors did with the spans they were handed.
 ///
@@ -84,6 +84,28 @@ impl fmt::Display for ExportStats {
     }
 }
 
+/// Something whose [`ExportStats`] a [`StatsHandle`] reads: a batch processor's counters.
+pub(crate) trait StatsSource: fmt::Debug + Send + Sync {
+    /// What became of the spans so far.
+    fn stats(&self) -> ExportStats;
+}
+
+/// Reads the [`ExportStats`] of a [`BatchProcessor`](crate::BatchProcessor) from anywhere.
+#[derive(Clone, Debug)]
+pub struct StatsHandle(Arc<dyn StatsSource>);
+
+impl StatsHandle {
+    /// A handle reading `source`.
+    pub(crate) fn new(source: Arc<dyn StatsSource>) -> Self {
+        Self(source)
+    }
+
+    /// What became of the processor's spans so far.
+    pub fn stats(&self) -> ExportStats {
+        self.0.stats()
+    }
+}
+
 /// The batch processors of the tracing installed last.
 static INSTALLED: Mutex<Vec<StatsHandle>> = Mutex::new(Vec::new());
 
@@ -100,17 +122,13 @@ static INSTALLED: Mutex<Vec<StatsHandle>> = Mutex::new(Vec::new());
 /// drop(guard);
 /// ```
 pub fn export_stats() -> ExportStats {
-    let installed = INSTALLED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let installed = lock(&INSTALLED);
     sum(&installed)
 }
 
 /// Makes `handles` the ones [`export_stats`] reads.
 pub(crate) fn set_installed(handles: Vec<StatsHandle>) {
-    *INSTALLED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner()) = handles;
+    *lock(&INSTALLED) = handles;
 }
 
 /// The counts of `handles`, added up.

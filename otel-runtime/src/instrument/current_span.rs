@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use opentelemetry::trace::{SpanContext, Status, TraceContextExt};
 use opentelemetry::{Context, Key, KeyValue};
 
-use crate::AttributeValue;
+use super::attribute_value::AttributeValue;
 
 /// The span current on this thread (inside a `#[traced]` body: that function's span).
 ///
@@ -54,7 +54,7 @@ impl CurrentSpan {
 
     /// Marks the span as failed by `error` (status Error, `exception` event, `error.type`).
     pub fn record_error<E: std::error::Error + ?Sized>(&self, error: &E) -> &Self {
-        crate::outcome::record_error::<E>(&self.cx, error.to_string());
+        super::outcome::record_error::<E>(&self.cx, error.to_string());
         self
     }
 

@@ -10,6 +10,8 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
+use crate::recover::lock;
+
 #[derive(Debug)]
 pub(crate) struct ExportOnEnd<E> {
     exporter: Mutex<E>,
@@ -23,10 +25,7 @@ impl<E: SpanExporter> ExportOnEnd<E> {
     }
 
     fn exporter(&self) -> MutexGuard<'_, E> {
-        // An exporter interrupted by a panic is still usable for the next span.
-        self.exporter
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.exporter)
     }
 }
 

@@ -10,11 +10,11 @@
 //! Each export gives up after the smaller of `OTEL_EXPORTER_OTLP_TIMEOUT` and
 //! `OTEL_BSP_EXPORT_TIMEOUT`, retries included, so a dead collector cannot hold the process at
 //! exit longer than that. Failures are reported on stderr once per cause, and a recovery once
-//! after them (see [`crate::batch_processor`]).
+//! after them (see [`BatchProcessor`]).
 
 use std::time::Duration;
 
-use crate::batch_processor::BatchProcessor;
+use super::batch::BatchProcessor;
 use crate::config::{BatchSettings, OtlpConfig, Protocol};
 
 /// Whether this build can export with `protocol` (cargo features `otlp-http`, `otlp-grpc`).

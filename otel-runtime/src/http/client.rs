@@ -11,8 +11,8 @@ use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT, URL_FULL,
 };
 
-use crate::headers::HeaderInjector;
-use crate::http_attributes::{default_port, method_attributes, protocol_version, redacted_query};
+use super::attributes::{default_port, method_attributes, protocol_version, redacted_query};
+use super::carrier::HeaderInjector;
 use crate::instrument::{start_span, ClientSpan, Parent, SpanGuard, TracerCell};
 
 /// What sending a request yields: awc's response or its error.

@@ -1,0 +1,127 @@
+//! Ending a span exactly once: on a normal completion, or on drop (an unwinding panic, a
+//! cancelled future, a plain return).
+
+use opentelemetry::trace::{Status, TraceContextExt};
+use opentelemetry::{Context, ContextGuard, KeyValue};
+
+use super::span::Started;
+
+/// Attribute set on a span whose future was dropped before it completed.
+pub const CANCELLED_ATTRIBUTE: &str = "otel.cancelled";
+
+/// Ends the span held by a context exactly once: on [`SpanGuard::finish`] or, failing that, on
+/// drop (as an unwinding panic, a cancelled future, or a plain return for sync functions).
+#[doc(hidden)]
+pub struct SpanGuard {
+    cx: Context,
+    /// Ended already, or nothing to end (a span that does not record, or none).
+    ended: bool,
+    /// Whether `cx` is made current while the guarded future runs (not for a skipped span).
+    current: bool,
+    drop_means_cancelled: bool,
+}
+
+impl SpanGuard {
+    /// Guards the span of a future: dropping the guard before [`finish`](Self::finish) means the
+    /// future was cancelled.
+    pub fn future(cx: Context) -> Self {
+        Self::new(cx, false, true)
+    }
+
+    /// Guards the span in `cx` (`ended`: nothing to end, such as a span that does not record).
+    pub(crate) fn new(cx: Context, ended: bool, drop_means_cancelled: bool) -> Self {
+        Self {
+            cx,
+            ended,
+            current: true,
+            drop_means_cancelled,
+        }
+    }
+
+    /// A guard with no span, for a call whose span was skipped ([`TracerCell::is_noop`]).
+    pub fn none() -> Self {
+        Self {
+            cx: Context::new(),
+            ended: true,
+            current: false,
+            drop_means_cancelled: false,
+        }
+    }
+
+    /// Whether the guard still has a recording span to end (recording on it is worth doing).
+    #[inline]
+    pub fn is_active(&self) -> bool {
+        !self.ended
+    }
+
+    /// The context holding the guarded span.
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    /// Ends the span now (a normal completion).
+    pub fn finish(&mut self) {
+        if !self.ended {
+            self.ended = true;
+            self.cx.span().end();
+        }
+    }
+
+    /// Makes the guarded context current until the returned guard is dropped (nothing for a
+    /// skipped span).
+    #[inline]
+    pub(crate) fn attach(&self) -> Option<ContextGuard> {
+        self.current.then(|| self.cx.clone().attach())
+    }
+}
+
+impl Drop for SpanGuard {
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        let span = self.cx.span();
+        if std::thread::panicking() {
+            super::panic_capture::record_panic(&span);
+        } else if self.drop_means_cancelled {
+            span.set_attribute(KeyValue::new(CANCELLED_ATTRIBUTE, true));
+            span.set_status(Status::error(
+                "cancelled: the future was dropped before it completed",
+            ));
+        }
+        self.finish();
+    }
+}
+
+/// The span of a synchronous function: current on this thread while the value lives, ended
+/// (as a return, or as a panic while unwinding) when it is dropped.
+#[doc(hidden)]
+pub struct SyncSpan(Option<Entered>);
+
+struct Entered {
+    // Fields drop in order: the context is detached before the span ends.
+    _attached: ContextGuard,
+    guard: SpanGuard,
+}
+
+impl SyncSpan {
+    /// Makes the span just started current.
+    pub fn enter(started: Started) -> Self {
+        Self(Some(Entered {
+            _attached: started.context().clone().attach(),
+            guard: started.guard(false),
+        }))
+    }
+
+    /// A call whose span is skipped ([`TracerCell::is_noop`]): nothing to do.
+    #[inline]
+    pub fn skipped() -> Self {
+        Self(None)
+    }
+
+    /// The guard of the span, to record the outcome on; `None` for a skipped span.
+    #[inline]
+    pub fn guard(&self) -> Option<&SpanGuard> {
+        self.0.as_ref().map(|entered| &entered.guard)
+    }
+}

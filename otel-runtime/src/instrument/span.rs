@@ -1,0 +1,123 @@
+//! Starting the span of a `#[traced]` function: its parent, its start, and the markers and
+//! attributes the HTTP glue adds to it.
+
+use std::borrow::Cow;
+
+use opentelemetry::trace::{Link, SpanBuilder, SpanKind, TraceContextExt};
+use opentelemetry::{Context, KeyValue};
+
+use super::guard::SpanGuard;
+use super::tracer::TracerCell;
+
+/// Where a new span takes its parent from.
+#[doc(hidden)]
+pub enum Parent {
+    /// The context current on this thread (the default).
+    Current,
+    /// An explicit context (extracted from a request, or given by the user).
+    Context(Context),
+}
+
+/// A span just started for a `#[traced]` function: the context holding it, and whether it
+/// records. One that does not (unsampled) is still made current, so that its children inherit
+/// its context, but there is nothing to end or to record on it.
+#[doc(hidden)]
+pub struct Started {
+    cx: Context,
+    recording: bool,
+}
+
+impl Started {
+    /// The context holding the span.
+    pub fn context(&self) -> &Context {
+        &self.cx
+    }
+
+    /// Marks the span as a traced client function's CLIENT span ([`mark_client_span`]).
+    pub fn client(self, named: bool) -> Self {
+        Self {
+            cx: mark_client_span(self.cx, named),
+            recording: self.recording,
+        }
+    }
+
+    /// A span just started in `cx`; `recording` says whether it records.
+    pub(crate) fn new(cx: Context, recording: bool) -> Self {
+        Self { cx, recording }
+    }
+
+    /// The guard that ends the span (dropping it unfinished means a cancelled future when
+    /// `drop_means_cancelled`).
+    pub(crate) fn guard(self, drop_means_cancelled: bool) -> SpanGuard {
+        SpanGuard::new(self.cx, !self.recording, drop_means_cancelled)
+    }
+}
+
+/// Starts the span of a `#[traced]` function.
+#[doc(hidden)]
+pub fn start_traced(
+    cell: &TracerCell,
+    name: impl Into<Cow<'static, str>>,
+    kind: SpanKind,
+    parent: Parent,
+    attributes: Vec<KeyValue>,
+    links: Vec<Link>,
+) -> Started {
+    let mut builder = SpanBuilder::from_name(name).with_kind(kind);
+    if !attributes.is_empty() {
+        builder.attributes = Some(attributes);
+    }
+    if !links.is_empty() {
+        builder.links = Some(links);
+    }
+    let parent = match parent {
+        Parent::Current => Context::current(),
+        Parent::Context(parent) => parent,
+    };
+    let mut started = cell.start(builder, &parent);
+    // A span that starts a trace notes that its trace-id is random (W3C Level 2 flag 0x02).
+    started.cx = crate::propagation::tracecontext::mark_new_trace(&parent, started.cx);
+    started
+}
+
+/// Starts a span and returns the context that holds it (for the HTTP glue).
+#[cfg_attr(not(any(feature = "actix-web", feature = "awc")), allow(dead_code))]
+pub(crate) fn start_span(
+    cell: &TracerCell,
+    name: impl Into<Cow<'static, str>>,
+    kind: SpanKind,
+    parent: Parent,
+    attributes: Vec<KeyValue>,
+) -> Context {
+    start_traced(cell, name, kind, parent, attributes, Vec::new()).cx
+}
+
+/// Marks a context whose span is the CLIENT span of a `#[traced(kind = client)]` function, so
+/// the HTTP client glue records the request on it instead of starting a span of its own.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "awc"), allow(dead_code))]
+pub struct ClientSpan {
+    /// The marked span (a child context inherits the marker but has another span).
+    pub span_id: opentelemetry::trace::SpanId,
+    /// Whether the attribute named the span (then the glue keeps the name).
+    pub named: bool,
+}
+
+/// Marks `cx` (from [`start_span`] with `SpanKind::Client`) as a traced client function's span.
+#[doc(hidden)]
+pub fn mark_client_span(cx: Context, named: bool) -> Context {
+    let span_id = cx.span().span_context().span_id();
+    cx.with_value(ClientSpan { span_id, named })
+}
+
+/// Adds attributes and links to the span of `cx` after it started (for server spans, whose
+/// start is the HTTP glue's).
+#[doc(hidden)]
+pub fn enrich_span(cx: &Context, attributes: Vec<KeyValue>, links: Vec<Link>) {
+    let span = cx.span();
+    span.set_attributes(attributes);
+    for link in links {
+        span.add_link(link.span_context, link.attributes);
+    }
+}

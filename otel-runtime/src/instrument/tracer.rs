@@ -1,0 +1,142 @@
+//! The tracer of each `#[traced]` call site: fetched once per installed provider and cached
+//! without a lock (see the module map's *Cost* section).
+
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use opentelemetry::global::{self, BoxedTracer};
+use opentelemetry::trace::{Span as _, SpanBuilder, TraceContextExt, Tracer, TracerProvider as _};
+use opentelemetry::{Context, InstrumentationScope};
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+
+use super::span::Started;
+use crate::recover::lock;
+
+/// Bumped whenever a tracer provider is installed, so that call-site caches refill.
+static PROVIDER_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// The SDK provider installed through [`crate::set_tracer_provider`], with the generation it was
+/// installed in: call sites use its tracers directly while that generation lasts.
+static SDK_PROVIDER: Mutex<Option<(u64, SdkTracerProvider)>> = Mutex::new(None);
+
+/// Tells every `#[traced]` call site to fetch its tracer again from the global provider.
+///
+/// [`crate::set_tracer_provider`] and [`crate::init`] call this for you. Call it yourself only if
+/// you replace the global provider with `opentelemetry::global::set_tracer_provider` *after*
+/// traced functions have already run.
+pub fn tracer_provider_changed() {
+    PROVIDER_GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Records that `provider` has just been installed as the global provider, so call sites use
+/// its tracers without going through the global (boxed) provider.
+pub(crate) fn sdk_provider_installed(provider: SdkTracerProvider) {
+    let mut slot = lock(&SDK_PROVIDER);
+    let generation = PROVIDER_GENERATION.fetch_add(1, Ordering::AcqRel) + 1;
+    *slot = Some((generation, provider));
+}
+
+/// The tracer a call site uses.
+enum CachedTracer {
+    /// The SDK provider installed with [`crate::set_tracer_provider`]: spans are built by the
+    /// SDK directly.
+    Sdk(SdkTracer),
+    /// Whatever else is installed globally (the no-op provider if none is).
+    Global(BoxedTracer),
+}
+
+/// A call site's tracer for one provider generation. Never freed: a reader may still hold it
+/// after a newer generation replaced it (one small entry per call site per provider installed).
+struct Cached {
+    generation: u64,
+    tracer: CachedTracer,
+}
+
+/// The tracer of one `#[traced]` call site, fetched from the installed provider on first use.
+#[doc(hidden)]
+pub struct TracerCell {
+    scope_name: &'static str,
+    scope_version: &'static str,
+    cached: AtomicPtr<Cached>,
+    /// The provider generation in which this call site's spans turned out to be no-ops, or
+    /// `u64::MAX`.
+    noop_in: AtomicU64,
+}
+
+impl TracerCell {
+    /// A cell for the crate `scope_name` at `scope_version` (the annotated crate's name).
+    pub const fn new(scope_name: &'static str, scope_version: &'static str) -> Self {
+        Self {
+            scope_name,
+            scope_version,
+            cached: AtomicPtr::new(std::ptr::null_mut()),
+            noop_in: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// Whether a span started here with the current context as parent is known to be a no-op
+    /// (the installed provider records nothing and the span would only repeat its parent's
+    /// context): the generated code then skips the span altogether. Two relaxed loads.
+    #[inline]
+    pub fn is_noop(&self) -> bool {
+        self.noop_in.load(Ordering::Relaxed) == PROVIDER_GENERATION.load(Ordering::Relaxed)
+    }
+
+    /// The tracer for this call site, from the provider installed now.
+    #[inline]
+    fn cached(&self) -> &'static Cached {
+        let generation = PROVIDER_GENERATION.load(Ordering::Acquire);
+        // SAFETY: the pointer is null or comes from `Box::leak` in `refill` and is never freed.
+        match unsafe { self.cached.load(Ordering::Acquire).as_ref() } {
+            Some(cached) if cached.generation == generation => cached,
+            _ => self.refill(generation),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill(&self, generation: u64) -> &'static Cached {
+        super::panic_capture::install_hook();
+        let scope = InstrumentationScope::builder(self.scope_name)
+            .with_version(self.scope_version)
+            .build();
+        let sdk = lock(&SDK_PROVIDER)
+            .as_ref()
+            .filter(|(installed_in, _)| *installed_in == generation)
+            .map(|(_, provider)| provider.clone());
+        let tracer = match sdk {
+            Some(provider) => CachedTracer::Sdk(provider.tracer_with_scope(scope)),
+            None => CachedTracer::Global(global::tracer_provider().tracer_with_scope(scope)),
+        };
+        let cached: &'static Cached = Box::leak(Box::new(Cached { generation, tracer }));
+        self.cached
+            .store(std::ptr::from_ref(cached).cast_mut(), Ordering::Release);
+        cached
+    }
+
+    /// Starts the span of `builder` under `parent`.
+    pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Started {
+        let cached = self.cached();
+        match &cached.tracer {
+            CachedTracer::Sdk(tracer) => {
+                let span = tracer.build_with_context(builder, parent);
+                let recording = span.is_recording();
+                Started::new(parent.with_span(span), recording)
+            }
+            CachedTracer::Global(tracer) => {
+                let span = tracer.build_with_context(builder, parent);
+                // A no-op tracer hands back its parent's context and records nothing; the SDK
+                // always makes a new span id (or, once shut down or when telemetry is
+                // suppressed, an empty context): only the former is a no-op to skip.
+                if !span.is_recording()
+                    && !parent.is_telemetry_suppressed()
+                    && span.span_context() == parent.span().span_context()
+                {
+                    self.noop_in.store(cached.generation, Ordering::Relaxed);
+                }
+                let recording = span.is_recording();
+                Started::new(parent.with_span(span), recording)
+            }
+        }
+    }
+}
