@@ -67,9 +67,9 @@ impl fmt::Display for Warning {
     }
 }
 
-/// Text quoted from a value, with its control characters escaped so the warning stays on one
-/// line.
-struct OneLine<'a>(&'a str);
+/// Text from outside (a value, a span name, an error), with its control characters escaped so
+/// that it stays on one line and cannot forge other lines or terminal escapes.
+pub(crate) struct OneLine<'a>(pub(crate) &'a str);
 
 impl fmt::Display for OneLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -75,21 +75,6 @@ pub(crate) fn protocol_version(version: actix_http::Version) -> Option<KeyValue>
     Some(KeyValue::new(NETWORK_PROTOCOL_VERSION, text))
 }
 
-/// Splits `host[:port]` (with `[v6]` brackets) into the address and the port, if any.
-pub(crate) fn split_host_port(host: &str) -> (&str, Option<u16>) {
-    if let Some(rest) = host.strip_prefix('[') {
-        if let Some((address, after)) = rest.split_once(']') {
-            let port = after.strip_prefix(':').and_then(|port| port.parse().ok());
-            return (address, port);
-        }
-        return (host, None);
-    }
-    match host.rsplit_once(':') {
-        Some((address, port)) if !address.contains(':') => (address, port.parse().ok()),
-        _ => (host, None),
-    }
-}
-
 /// Query-string keys whose values the conventions ask to replace by `REDACTED` (matched
 /// case-sensitively) in `url.query` and `url.full`.
 const SENSITIVE_QUERY_KEYS: [&str; 5] = [
@@ -132,15 +117,6 @@ pub(crate) fn default_port(scheme: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_hosts_and_ports() {
-        assert_eq!(split_host_port("127.0.0.1:8082"), ("127.0.0.1", Some(8082)));
-        assert_eq!(split_host_port("example.com"), ("example.com", None));
-        assert_eq!(split_host_port("[::1]:80"), ("::1", Some(80)));
-        assert_eq!(split_host_port("[::1]"), ("::1", None));
-        assert_eq!(split_host_port("::1"), ("::1", None));
-    }
 
     #[test]
     fn sensitive_query_values_are_redacted() {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use opentelemetry::trace::{SpanId, Status};
+use opentelemetry::trace::{Event, Link, SpanId, Status};
 use opentelemetry::{Array, KeyValue, Value};
 use opentelemetry_sdk::trace::SpanData;
 use opentelemetry_sdk::Resource;
@@ -38,35 +38,9 @@ impl<'a> SpanJson<'a> {
         let context = &span.span_context;
         let parent =
             (span.parent_span_id != SpanId::INVALID).then(|| span.parent_span_id.to_string());
-        let status = match &span.status {
-            Status::Unset => json!({ "code": "UNSET" }),
-            Status::Ok => json!({ "code": "OK" }),
-            Status::Error { description } => {
-                json!({ "code": "ERROR", "message": description.as_ref() })
-            }
-        };
-        let events: Vec<Json> = span
-            .events
-            .iter()
-            .map(|event| {
-                json!({
-                    "name": event.name.as_ref(),
-                    "time": timestamp(event.timestamp),
-                    "attributes": attributes(&event.attributes),
-                })
-            })
-            .collect();
-        let links: Vec<Json> = span
-            .links
-            .iter()
-            .map(|link| {
-                json!({
-                    "trace_id": link.span_context.trace_id().to_string(),
-                    "span_id": link.span_context.span_id().to_string(),
-                    "attributes": attributes(&link.attributes),
-                })
-            })
-            .collect();
+        let status = status_json(&span.status);
+        let events: Vec<Json> = span.events.iter().map(event_json).collect();
+        let links: Vec<Json> = span.links.iter().map(link_json).collect();
         let duration_ns = span
             .end_time
             .duration_since(span.start_time)
@@ -100,6 +74,33 @@ impl<'a> SpanJson<'a> {
         }
         object
     }
+}
+
+/// `{"code": "UNSET" | "OK" | "ERROR", "message": ...}`.
+fn status_json(status: &Status) -> Json {
+    match status {
+        Status::Unset => json!({ "code": "UNSET" }),
+        Status::Ok => json!({ "code": "OK" }),
+        Status::Error { description } => {
+            json!({ "code": "ERROR", "message": description.as_ref() })
+        }
+    }
+}
+
+fn event_json(event: &Event) -> Json {
+    json!({
+        "name": event.name.as_ref(),
+        "time": timestamp(event.timestamp),
+        "attributes": attributes(&event.attributes),
+    })
+}
+
+fn link_json(link: &Link) -> Json {
+    json!({
+        "trace_id": link.span_context.trace_id().to_string(),
+        "span_id": link.span_context.span_id().to_string(),
+        "attributes": attributes(&link.attributes),
+    })
 }
 
 /// The order keys are printed in: what a person scans for first.

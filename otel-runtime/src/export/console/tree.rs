@@ -9,6 +9,7 @@ use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry_sdk::trace::SpanData;
 
 use super::format::kind_name;
+use crate::warn::OneLine;
 
 /// Width of the waterfall bars, in terminal cells.
 const BAR_WIDTH: usize = 40;
@@ -61,6 +62,28 @@ struct Row<'a> {
     note: Option<String>,
 }
 
+impl TraceTree<'_> {
+    /// `trace <id> · <service> · <n> spans · <duration>`
+    fn write_header(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        first: &SpanData,
+        total: Duration,
+    ) -> fmt::Result {
+        write!(f, "trace {}", first.span_context.trace_id())?;
+        if let Some(service) = self.service {
+            write!(f, " · {}", OneLine(service))?;
+        }
+        let count = self.spans.len();
+        writeln!(
+            f,
+            " · {count} span{} · {}",
+            if count == 1 { "" } else { "s" },
+            human_duration(total)
+        )
+    }
+}
+
 impl fmt::Display for TraceTree<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let spans = self.spans;
@@ -79,18 +102,7 @@ impl fmt::Display for TraceTree<'_> {
             .unwrap_or(first.end_time);
         let total = end.duration_since(start).unwrap_or_default();
 
-        write!(f, "trace {}", first.span_context.trace_id())?;
-        if let Some(service) = self.service {
-            write!(f, " · {service}")?;
-        }
-        let count = spans.len();
-        writeln!(
-            f,
-            " · {count} span{} · {}",
-            if count == 1 { "" } else { "s" },
-            human_duration(total)
-        )?;
-
+        self.write_header(f, first, total)?;
         let rows = rows(spans);
         let label_width = rows
             .iter()
@@ -114,11 +126,11 @@ impl fmt::Display for TraceTree<'_> {
                 if description.is_empty() {
                     f.write_str("  ✗ error")?;
                 } else {
-                    write!(f, "  ✗ error: {description}")?;
+                    write!(f, "  ✗ error: {}", OneLine(description))?;
                 }
             }
             if let Some(note) = &row.note {
-                write!(f, "  ({note})")?;
+                write!(f, "  ({})", OneLine(note))?;
             }
             writeln!(f)?;
         }
@@ -161,7 +173,7 @@ fn rows(spans: &[SpanData]) -> Vec<Row<'_>> {
             Some(format!("parent {} not exported here", root.parent_span_id))
         };
         rows.push(Row {
-            label: root.name.to_string(),
+            label: OneLine(&root.name).to_string(),
             span: root,
             note,
         });
@@ -183,7 +195,7 @@ fn descend<'a>(
         let last = index + 1 == list.len();
         let branch = if last { "└─ " } else { "├─ " };
         rows.push(Row {
-            label: format!("{indent}{branch}{}", child.name),
+            label: format!("{indent}{branch}{}", OneLine(&child.name)),
             span: child,
             note: None,
         });
@@ -285,5 +297,35 @@ impl TraceBuffer {
         self.order.retain(|id| *id != trace_id);
         self.buffered -= group.len();
         Some(group)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::{Span as _, Status, Tracer as _, TracerProvider as _};
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+
+    use super::TraceTree;
+    use crate::InMemoryExporter;
+
+    #[test]
+    fn names_errors_and_service_cannot_forge_lines_or_escapes() {
+        let exporter = InMemoryExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let tracer = provider.tracer("test");
+        let mut span = tracer.start("GET /\nSpan(name=\"forged\")\u{1b}[31m");
+        span.set_status(Status::error("bad\r\nsecond line\u{7}"));
+        span.end();
+        let spans = exporter.finished_spans();
+        let text = TraceTree::new(&spans)
+            .with_service(Some("svc\nforged"))
+            .to_string();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'));
+        assert!(text.contains(r"GET /\nSpan"), "{text}");
+        assert!(text.contains(r"svc\nforged"), "{text}");
+        assert!(text.contains(r"bad\r\nsecond line"), "{text}");
     }
 }

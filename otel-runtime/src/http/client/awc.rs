@@ -5,21 +5,13 @@ use std::future::Future;
 
 use awc::error::{ConnectError, SendRequestError};
 use awc::{ClientRequest, SendClientRequest};
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
-use opentelemetry::{Context, KeyValue};
-use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE, SERVER_ADDRESS, SERVER_PORT, URL_FULL,
-};
 
-use super::attributes::{default_port, method_attributes, protocol_version, redacted_query};
-use super::carrier::HeaderInjector;
-use crate::instrument::{start_span, ClientSpan, Parent, SpanGuard, TracerCell};
+use super::call::{ClientCall, Request};
+use crate::http::attributes::{protocol_version, redacted_query};
+use crate::http::carrier::HeaderInjector;
 
 /// What sending a request yields: awc's response or its error.
 pub type SendResult = <SendClientRequest as Future>::Output;
-
-static STANDALONE_TRACER: TracerCell =
-    TracerCell::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
 
 /// Sends awc requests traced.
 ///
@@ -70,75 +62,26 @@ async fn send_with(
     mut request: ClientRequest,
     send: impl FnOnce(ClientRequest) -> SendClientRequest,
 ) -> SendResult {
-    let current = Context::current();
-    let in_client_span = current
-        .get::<ClientSpan>()
-        .filter(|marker| marker.span_id == current.span().span_context().span_id())
-        .copied();
-    // The request's attributes, known before it is sent (and so to samplers, for a span of its
-    // own).
-    let mut attributes = Vec::with_capacity(6);
-    let method = method_attributes(request.get_method().as_str(), &mut attributes);
     let uri = request.get_uri();
-    attributes.push(KeyValue::new(URL_FULL, redacted_url(uri)));
-    if let Some(host) = uri.host() {
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        attributes.push(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
-    }
-    if let Some(port) = uri
-        .port_u16()
-        .or_else(|| uri.scheme_str().and_then(default_port))
-    {
-        attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
-    }
-    let mut own_span = None;
-    let cx = match in_client_span {
-        Some(_) => {
-            current.span().set_attributes(attributes);
-            current
-        }
-        None => {
-            let cx = start_span(
-                &STANDALONE_TRACER,
-                method,
-                SpanKind::Client,
-                Parent::Context(current.clone()),
-                attributes,
-            );
-            own_span = Some(SpanGuard::future(cx.clone()));
-            cx
-        }
-    };
-    let span = cx.span();
-    if in_client_span.is_some_and(|marker| !marker.named) {
-        span.update_name(method);
-    }
-    crate::propagation::inject(&cx, &mut HeaderInjector(request.headers_mut()));
-
+    let call = ClientCall::start(&Request {
+        method: request.get_method().as_str(),
+        url_full: redacted_url(uri),
+        host: uri
+            .host()
+            .map(|host| host.trim_start_matches('[').trim_end_matches(']')),
+        port: uri.port_u16(),
+        scheme: uri.scheme_str(),
+    });
+    crate::propagation::inject(call.context(), &mut HeaderInjector(request.headers_mut()));
     let result = send(request).await;
     match &result {
-        Ok(response) => {
-            let status = response.status();
-            span.set_attribute(KeyValue::new(
-                HTTP_RESPONSE_STATUS_CODE,
-                i64::from(status.as_u16()),
-            ));
-            if let Some(version) = protocol_version(response.version()) {
-                span.set_attribute(version);
-            }
-            if status.is_client_error() || status.is_server_error() {
-                span.set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
-                span.set_status(Status::error(""));
-            }
-        }
-        Err(error) => {
-            span.set_attribute(KeyValue::new(ERROR_TYPE, error_type(error)));
-            span.set_status(Status::error(error.to_string()));
-        }
+        Ok(response) => call.response(
+            response.status().as_u16(),
+            protocol_version(response.version()),
+        ),
+        Err(error) => call.failed(error_type(error), error.to_string()),
     }
-    if let Some(mut guard) = own_span {
-        guard.finish();
-    }
+    call.finish();
     result
 }
 

@@ -1,0 +1,108 @@
+//! What a `#[traced(kind = server)]` handler expands to: its extra request argument, the span
+//! start, and the response that records the status.
+
+use std::borrow::Cow;
+use std::future::{ready, Ready};
+
+use actix_web::body::BoxBody;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, Responder};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE,
+};
+
+use super::request::request_attributes;
+use crate::http::attributes::method_attributes;
+use crate::http::carrier::HeaderExtractor;
+use crate::instrument::{start_span, Parent, SpanGuard, TracerCell};
+
+pub use actix_web::HttpResponse;
+
+/// The request a traced handler runs for; `#[traced(kind = server)]` adds it as an extra
+/// handler argument, so the handler need not take an `HttpRequest` itself.
+#[doc(hidden)]
+pub struct ServerRequest(pub HttpRequest);
+
+impl FromRequest for ServerRequest {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self(request.clone())))
+    }
+}
+
+/// Starts the SERVER span of `request`, child of the context its headers carry.
+///
+/// Without `name`, the span is named `{method} {route}` (or `{method}` when no route matched;
+/// `HTTP` stands for a method outside the known ones). `http.route` is actix's match pattern,
+/// never the raw path, and is absent when no resource matched (a `default_service`). A span
+/// that starts a new trace (no valid incoming `traceparent`) is noted as having a random
+/// trace-id, so the requests it makes carry the W3C Level 2 random flag.
+#[doc(hidden)]
+pub fn start_server_span(
+    cell: &TracerCell,
+    request: &ServerRequest,
+    name: Option<&'static str>,
+) -> Context {
+    let request = &request.0;
+    let parent = crate::propagation::extract(&HeaderExtractor(request.headers()));
+    let mut attributes = Vec::with_capacity(14);
+    let method = method_attributes(request.method().as_str(), &mut attributes);
+    request_attributes(request, &mut attributes);
+    let route = request.match_pattern();
+    let span_name: Cow<'static, str> = match (name, &route) {
+        (Some(name), _) => name.into(),
+        (None, Some(route)) => format!("{method} {route}").into(),
+        (None, None) => method.into(),
+    };
+    if let Some(route) = route {
+        attributes.push(KeyValue::new(HTTP_ROUTE, route));
+    }
+    start_span(
+        cell,
+        span_name,
+        SpanKind::Server,
+        Parent::Context(parent),
+        attributes,
+    )
+}
+
+/// A traced handler's response: the handler's own value plus its still-open SERVER span, which
+/// records the response status and ends when actix turns the value into the response.
+#[doc(hidden)]
+pub struct Traced<R> {
+    value: R,
+    guard: SpanGuard,
+}
+
+impl<R> Traced<R> {
+    /// Pairs the handler's return value with its span.
+    pub fn new((value, guard): (R, SpanGuard)) -> Self {
+        Self { value, guard }
+    }
+}
+
+impl<R: Responder> Responder for Traced<R> {
+    type Body = BoxBody;
+
+    fn respond_to(self, request: &HttpRequest) -> HttpResponse {
+        let Self { value, mut guard } = self;
+        let response = value.respond_to(request).map_into_boxed_body();
+        let status = response.status();
+        let span = guard.context().span();
+        span.set_attribute(KeyValue::new(
+            HTTP_RESPONSE_STATUS_CODE,
+            i64::from(status.as_u16()),
+        ));
+        // Servers mark only 5xx as errors: a 4xx is the client's mistake, not the server's.
+        if status.is_server_error() {
+            span.set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
+            span.set_status(Status::error(""));
+        }
+        guard.finish();
+        response
+    }
+}

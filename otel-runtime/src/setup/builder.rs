@@ -1,0 +1,248 @@
+//! [`Builder`]: settings given in code, laid over the `OTEL_*` variables, installed as one
+//! provider with its exporters and propagators.
+
+use std::fmt;
+use std::io::Write;
+
+use opentelemetry::trace::noop::NoopTracerProvider;
+use opentelemetry::{global, KeyValue};
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter, TracerProviderBuilder};
+
+use super::guard::TracingGuard;
+use super::pipeline::Pipeline;
+use crate::config::resource::{self, CodeResource};
+use crate::config::{check_url, Config, ConsoleFormat, ExporterKind, Protocol};
+use crate::{propagation, warn};
+
+/// Why [`Builder::install`] failed: a setting given in code is invalid, or an exporter could not
+/// be built. (Invalid *environment* values do not fail: they are reported and replaced.)
+#[derive(Debug)]
+pub struct SetupError(pub(super) String);
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+type Lookup = Box<dyn Fn(&str) -> Option<String>>;
+
+/// Configures tracing; the environment fills in what the code leaves unset.
+///
+/// A setting given here wins over its environment variable, except the two that are defaults
+/// by name: [`service_name`](Self::service_name) (deployments rename services with
+/// `OTEL_SERVICE_NAME`, and the specification gives that precedence) and
+/// [`default_exporter`](Self::default_exporter) (used when `OTEL_TRACES_EXPORTER` is unset).
+/// See [`crate::config`] for every variable read.
+///
+/// ```
+/// let guard = otel_runtime::builder()
+///     .service_name("checkout")
+///     .service_version("1.4.2")
+///     .default_exporter(otel_runtime::ExporterKind::None)
+///     .install()
+///     .expect("tracing set up");
+/// drop(guard); // flushes and shuts down
+/// ```
+#[must_use = "call install() to set tracing up"]
+pub struct Builder {
+    resource: CodeResource,
+    default_exporter: ExporterKind,
+    sampler: Option<Sampler>,
+    console_format: Option<ConsoleFormat>,
+    console_writer: Option<Box<dyn Write + Send>>,
+    otlp_endpoint: Option<String>,
+    otlp_protocol: Option<Protocol>,
+    lookup: Option<Lookup>,
+    provider: TracerProviderBuilder,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("service_name", &self.resource.service_name)
+            .field("service_version", &self.resource.service_version)
+            .field("default_exporter", &self.default_exporter)
+            .field("console_format", &self.console_format)
+            .field("otlp_endpoint", &self.otlp_endpoint)
+            .field("otlp_protocol", &self.otlp_protocol)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts configuring tracing. See [`Builder`].
+pub fn builder() -> Builder {
+    Builder {
+        resource: CodeResource::default(),
+        default_exporter: ExporterKind::Console,
+        sampler: None,
+        console_format: None,
+        console_writer: None,
+        otlp_endpoint: None,
+        otlp_protocol: None,
+        lookup: None,
+        provider: SdkTracerProvider::builder(),
+    }
+}
+
+impl Builder {
+    /// The `service.name` resource attribute when neither `OTEL_SERVICE_NAME` nor
+    /// `service.name` in `OTEL_RESOURCE_ATTRIBUTES` is set.
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.resource.service_name = Some(name.into());
+        self
+    }
+
+    /// The `service.version` resource attribute.
+    pub fn service_version(mut self, version: impl Into<String>) -> Self {
+        self.resource.service_version = Some(version.into());
+        self
+    }
+
+    /// Adds a resource attribute (it wins over the same key in `OTEL_RESOURCE_ATTRIBUTES`).
+    pub fn resource_attribute(mut self, attribute: KeyValue) -> Self {
+        self.resource.attributes.push(attribute);
+        self
+    }
+
+    /// The exporter used when `OTEL_TRACES_EXPORTER` is unset or names nothing valid.
+    pub fn default_exporter(mut self, kind: ExporterKind) -> Self {
+        self.default_exporter = kind;
+        self
+    }
+
+    /// The sampler, instead of `OTEL_TRACES_SAMPLER`.
+    pub fn sampler(mut self, sampler: Sampler) -> Self {
+        self.sampler = Some(sampler);
+        self
+    }
+
+    /// The console format, instead of `OTEL_RUST_CONSOLE_FORMAT`.
+    pub fn console_format(mut self, format: ConsoleFormat) -> Self {
+        self.console_format = Some(format);
+        self
+    }
+
+    /// Where the console exporter writes (standard output by default).
+    pub fn console_writer(mut self, writer: impl Write + Send + 'static) -> Self {
+        self.console_writer = Some(Box::new(writer));
+        self
+    }
+
+    /// The full OTLP traces URL, used as is (like `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`; for
+    /// http/protobuf include the path, e.g. `http://127.0.0.1:4318/v1/traces`).
+    pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.otlp_endpoint = Some(url.into());
+        self
+    }
+
+    /// The OTLP protocol, instead of `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`.
+    pub fn otlp_protocol(mut self, protocol: Protocol) -> Self {
+        self.otlp_protocol = Some(protocol);
+        self
+    }
+
+    /// Reads settings through `lookup` instead of the process environment (for tests, or to
+    /// take them from a configuration file).
+    pub fn env_lookup(mut self, lookup: impl Fn(&str) -> Option<String> + 'static) -> Self {
+        self.lookup = Some(Box::new(lookup));
+        self
+    }
+
+    /// Adds an exporter of your own, fed span by span as each ends (a simple processor): for
+    /// tests ([`crate::InMemoryExporter`]) or custom sinks.
+    pub fn with_exporter(mut self, exporter: impl SpanExporter + 'static) -> Self {
+        self.provider = self.provider.with_simple_exporter(exporter);
+        self
+    }
+
+    /// Resolves the configuration, prints each environment warning once on stderr, installs the
+    /// provider and propagators globally and returns their guard.
+    ///
+    /// # Errors
+    /// A [`SetupError`] if a setting given in code is invalid (an OTLP endpoint that is not an
+    /// `http://` URL) or an exporter cannot be built.
+    pub fn install(self) -> Result<TracingGuard, SetupError> {
+        self.check_code_settings()?;
+        let config = self.resolve();
+        for warning in &config.warnings {
+            warn::report(warning);
+        }
+        let propagator = propagation::from_kinds(&config.propagators);
+        if config.disabled {
+            // No spans; the no-op tracer still hands incoming trace context on.
+            global::set_tracer_provider(NoopTracerProvider::new());
+            crate::instrument::tracer_provider_changed();
+            propagation::install(propagator);
+            return Ok(TracingGuard::disabled());
+        }
+
+        let pipeline = Pipeline::build(self.provider, &config, self.console_writer)?;
+        let sampler = self.sampler.unwrap_or_else(|| config.sampler.to_sampler());
+        let resource = resource::build(
+            config.service_name.as_deref(),
+            &config.resource_attributes,
+            &self.resource,
+        );
+        let provider = pipeline
+            .provider
+            .with_sampler(sampler)
+            .with_span_limits(config.span_limits)
+            .with_resource(resource)
+            .build();
+        Ok(TracingGuard::install_with(
+            provider,
+            propagator,
+            pipeline.shutdown_timeout,
+            pipeline.stats,
+        ))
+    }
+
+    /// Fails on a setting given in code that cannot be used (environment values are replaced
+    /// by their defaults instead).
+    fn check_code_settings(&self) -> Result<(), SetupError> {
+        match &self.otlp_endpoint {
+            Some(url) => check_url(url).map_err(|problem| {
+                SetupError(format!(
+                    "otlp_endpoint({url:?}) {problem}: expected an http:// URL such as http://127.0.0.1:4318/v1/traces"
+                ))
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The configuration `install` would use: the environment (or the `env_lookup`), with the
+    /// settings given in code laid over the variables they replace.
+    fn resolve(&self) -> Config {
+        let environment = |name: &str| match &self.lookup {
+            Some(lookup) => lookup(name),
+            None => crate::config::env::process_var(name),
+        };
+        let code = |name: &str| -> Option<String> {
+            match name {
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" => self.otlp_endpoint.clone(),
+                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" => self
+                    .otlp_protocol
+                    .map(|protocol| protocol.name().to_owned()),
+                "OTEL_RUST_CONSOLE_FORMAT" => {
+                    self.console_format.map(|format| format.name().to_owned())
+                }
+                _ => None,
+            }
+        };
+        let lookup = |name: &str| code(name).or_else(|| environment(name));
+        Config::resolve(&lookup, &[self.default_exporter])
+    }
+
+    pub(super) fn install_or_noop(self) -> TracingGuard {
+        match self.install() {
+            Ok(guard) => guard,
+            Err(error) => {
+                eprintln!("otel-runtime: warning: tracing disabled: {error}");
+                TracingGuard::disabled()
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! [`TracingGuard`]: keeps tracing installed and flushes it on shutdown.
+
+use std::fmt;
+use std::time::Duration;
+
+use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry_sdk::error::OTelSdkError;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+
+use super::{set_tracer_provider, DEFAULT_SHUTDOWN_TIMEOUT};
+use crate::export::batch::{self as export_stats, ExportStats, StatsHandle};
+use crate::propagation;
+
+/// Keeps tracing installed; flushes and shuts the provider down when dropped (or on
+/// [`shutdown`](Self::shutdown)), so the last spans are not lost when the process exits.
+///
+/// Shutting down waits for the last export at most the OTLP export timeout (plus a small
+/// margin), so an unreachable collector delays exit by that much and no more.
+#[must_use = "dropping the guard shuts tracing down at once"]
+pub struct TracingGuard {
+    provider: Option<SdkTracerProvider>,
+    shutdown_timeout: Duration,
+    stats: Vec<StatsHandle>,
+}
+
+impl fmt::Debug for TracingGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracingGuard")
+            .field("enabled", &self.provider.is_some())
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TracingGuard {
+    /// Installs `provider` and the default propagators globally and guards the provider.
+    pub fn install(provider: SdkTracerProvider) -> Self {
+        Self::install_with(
+            provider,
+            propagation::default_propagator(),
+            DEFAULT_SHUTDOWN_TIMEOUT,
+            Vec::new(),
+        )
+    }
+
+    pub(super) fn install_with(
+        provider: SdkTracerProvider,
+        propagator: TextMapCompositePropagator,
+        shutdown_timeout: Duration,
+        stats: Vec<StatsHandle>,
+    ) -> Self {
+        set_tracer_provider(provider.clone());
+        propagation::install(propagator);
+        export_stats::set_installed(stats.clone());
+        Self {
+            provider: Some(provider),
+            shutdown_timeout,
+            stats,
+        }
+    }
+
+    pub(super) fn disabled() -> Self {
+        export_stats::set_installed(Vec::new());
+        Self {
+            provider: None,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            stats: Vec::new(),
+        }
+    }
+
+    /// What became of the spans handed to the batch (OTLP) exporters so far: exported, dropped
+    /// by cause, pending. All zero for exporters that write each span as it ends (console).
+    ///
+    /// Shutdown prints these counts on one line on stderr when a span was dropped.
+    pub fn export_stats(&self) -> ExportStats {
+        export_stats::sum(&self.stats)
+    }
+
+    /// The installed provider, if tracing is enabled (`None` with `OTEL_SDK_DISABLED=true`).
+    pub fn provider(&self) -> Option<&SdkTracerProvider> {
+        self.provider.as_ref()
+    }
+
+    /// How long [`shutdown`](Self::shutdown) (and drop) wait for the last export at most.
+    pub fn shutdown_timeout(&self) -> Duration {
+        self.shutdown_timeout
+    }
+
+    /// Exports every span that has ended so far (and prints the traces the tree console form
+    /// is still holding).
+    pub fn force_flush(&self) -> Result<(), OTelSdkError> {
+        self.provider
+            .as_ref()
+            .map_or(Ok(()), SdkTracerProvider::force_flush)
+    }
+
+    /// Flushes and shuts down now, reporting a failure instead of printing it.
+    pub fn shutdown(mut self) -> Result<(), OTelSdkError> {
+        match self.provider.take() {
+            Some(provider) => provider.shutdown_with_timeout(self.shutdown_timeout),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TracingGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            if let Err(error) = provider.shutdown_with_timeout(self.shutdown_timeout) {
+                // Spans the batch exporters dropped are already reported, on one line.
+                if self.export_stats().dropped() == 0 {
+                    eprintln!("otel-runtime: warning: flushing spans at shutdown failed: {error}");
+                }
+            }
+        }
+    }
+}

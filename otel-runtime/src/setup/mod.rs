@@ -1,0 +1,34 @@
+//! One-call setup: a tracer provider, its exporters and the propagators, from code and the
+//! standard `OTEL_*` environment variables ([`crate::config`]), behind a guard that flushes on
+//! drop.
+
+mod builder;
+mod guard;
+mod pipeline;
+
+use std::time::Duration;
+
+use opentelemetry::global;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+
+pub use builder::{builder, Builder, SetupError};
+pub use guard::TracingGuard;
+
+/// How long the guard waits for the last export at shutdown when no OTLP exporter sets a
+/// longer bound (the SDK's own default).
+const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Sets tracing up from the environment alone (console output unless `OTEL_TRACES_EXPORTER`
+/// says otherwise) and returns the guard that flushes on drop.
+///
+/// An invalid setting is reported on stderr and replaced by its default, so this cannot fail.
+pub fn init() -> TracingGuard {
+    builder().install_or_noop()
+}
+
+/// Installs `provider` as the global tracer provider, so `#[traced]` spans go to it.
+pub fn set_tracer_provider(provider: SdkTracerProvider) {
+    global::set_tracer_provider(provider.clone());
+    // `#[traced]` call sites then use this provider's tracers directly, not the boxed global.
+    crate::instrument::sdk_provider_installed(provider);
+}

@@ -1,0 +1,103 @@
+//! The exporters the configuration names, each behind its span processor.
+
+use std::io::Write;
+use std::time::Duration;
+
+use opentelemetry_sdk::trace::TracerProviderBuilder;
+
+use super::builder::SetupError;
+use super::DEFAULT_SHUTDOWN_TIMEOUT;
+use crate::config::{Config, ExporterKind, OtlpConfig, Protocol, Warning};
+use crate::export::batch::StatsHandle;
+use crate::export::console::ConsoleExporter;
+use crate::export::on_end::ExportOnEnd;
+use crate::export::otlp;
+use crate::warn;
+
+/// Added to the OTLP export timeout at shutdown, for the processor to hand the result back.
+const SHUTDOWN_MARGIN: Duration = Duration::from_secs(2);
+
+/// A provider with its exporters added, and what the guard needs to shut them down.
+pub(super) struct Pipeline {
+    pub(super) provider: TracerProviderBuilder,
+    /// How long shutdown may wait for the slowest exporter.
+    pub(super) shutdown_timeout: Duration,
+    /// The export counts of the batch processors.
+    pub(super) stats: Vec<StatsHandle>,
+}
+
+impl Pipeline {
+    /// Adds to `provider` every exporter `config` names; the console writes to
+    /// `console_writer` (standard output if none).
+    pub(super) fn build(
+        provider: TracerProviderBuilder,
+        config: &Config,
+        mut console_writer: Option<Box<dyn Write + Send>>,
+    ) -> Result<Self, SetupError> {
+        let mut pipeline = Self {
+            provider,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            stats: Vec::new(),
+        };
+        for kind in &config.exporters {
+            match kind {
+                ExporterKind::Console => pipeline.add_console(config, console_writer.take()),
+                ExporterKind::Otlp => pipeline.add_otlp(config)?,
+                ExporterKind::None => {}
+            }
+        }
+        Ok(pipeline)
+    }
+
+    fn add_console(&mut self, config: &Config, writer: Option<Box<dyn Write + Send>>) {
+        let exporter = match writer {
+            Some(writer) => ConsoleExporter::to_writer(writer),
+            None => ConsoleExporter::stdout(),
+        };
+        let format = config.console_format.unwrap_or_default();
+        let provider = std::mem::take(&mut self.provider);
+        self.provider =
+            provider.with_span_processor(ExportOnEnd::new(exporter.with_format(format)));
+    }
+
+    fn add_otlp(&mut self, config: &Config) -> Result<(), SetupError> {
+        let otlp_config = supported_protocol(config.otlp.clone())?;
+        let processor = otlp::batch_processor(&otlp_config, &config.batch).map_err(SetupError)?;
+        self.stats.push(processor.stats_reader());
+        let provider = std::mem::take(&mut self.provider);
+        self.provider = provider.with_span_processor(processor);
+        self.shutdown_timeout = self
+            .shutdown_timeout
+            .max(otlp::export_timeout(&otlp_config, &config.batch) + SHUTDOWN_MARGIN);
+        Ok(())
+    }
+}
+
+/// `config` with a protocol this build supports: the other one (with a warning, and its default
+/// endpoint if the endpoint was the default) when the configured one was left out at build time.
+fn supported_protocol(mut config: OtlpConfig) -> Result<OtlpConfig, SetupError> {
+    if otlp::supports(config.protocol) {
+        return Ok(config);
+    }
+    let other = match config.protocol {
+        Protocol::HttpProtobuf => Protocol::Grpc,
+        Protocol::Grpc => Protocol::HttpProtobuf,
+    };
+    if !otlp::supports(other) {
+        return Err(SetupError(
+            "OTEL_TRACES_EXPORTER=otlp, but otel-runtime was built without its `otlp-http` and `otlp-grpc` features".to_owned(),
+        ));
+    }
+    warn::report(&Warning::new(
+        "OTEL_EXPORTER_OTLP_PROTOCOL",
+        config.protocol.name(),
+        "is not supported by this build (cargo features otlp-http, otlp-grpc)",
+        other.name(),
+        other.name(),
+    ));
+    if config.endpoint == config.protocol.default_endpoint() {
+        other.default_endpoint().clone_into(&mut config.endpoint);
+    }
+    config.protocol = other;
+    Ok(config)
+}
