@@ -13,7 +13,6 @@
 //!
 //! Cargo features, all on by default: `actix-web` (server handlers), `awc` (client calls),
 //! `otlp-http` (OTLP over http/protobuf) and `otlp-grpc` (OTLP over gRPC).
-
 //!
 //! # Module map
 //!
@@ -30,6 +29,9 @@
 //! Dependencies point down this table (`http` uses `instrument` and `propagation`, `export` uses
 //! `config`, ...), never back up. `warn` prints the runtime's own stderr lines and `recover`
 //! keeps locks and panic payloads usable after a panic.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 pub mod config;
 mod export;

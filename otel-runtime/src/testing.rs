@@ -48,6 +48,14 @@ pub fn capture() -> Capture {
     }
 }
 
+impl std::fmt::Debug for Capture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capture")
+            .field("spans", &self.exporter.finished_spans().len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Capture {
     /// Every span ended so far, in the order they ended.
     pub fn spans(&self) -> Vec<SpanData> {

@@ -4,6 +4,7 @@ use actix_http::header::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector};
 
 /// Reads propagation headers from a request's headers (names are case-insensitive).
+#[derive(Debug)]
 pub struct HeaderExtractor<'a>(pub &'a HeaderMap);
 
 impl Extractor for HeaderExtractor<'_> {
@@ -28,6 +29,7 @@ impl Extractor for HeaderExtractor<'_> {
 }
 
 /// Writes propagation headers into an outgoing request's headers, replacing earlier values.
+#[derive(Debug)]
 pub struct HeaderInjector<'a>(pub &'a mut HeaderMap);
 
 impl Injector for HeaderInjector<'_> {

@@ -12,6 +12,7 @@ pub const CANCELLED_ATTRIBUTE: &str = "otel.cancelled";
 /// Ends the span held by a context exactly once: on [`SpanGuard::finish`] or, failing that, on
 /// drop (as an unwinding panic, a cancelled future, or a plain return for sync functions).
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct SpanGuard {
     cx: Context,
     /// Ended already, or nothing to end (a span that does not record, or none).
@@ -96,8 +97,10 @@ impl Drop for SpanGuard {
 /// The span of a synchronous function: current on this thread while the value lives, ended
 /// (as a return, or as a panic while unwinding) when it is dropped.
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct SyncSpan(Option<Entered>);
 
+#[derive(Debug)]
 struct Entered {
     // Fields drop in order: the context is detached before the span ends.
     _attached: ContextGuard,

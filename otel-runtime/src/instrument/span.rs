@@ -11,6 +11,7 @@ use super::tracer::TracerCell;
 
 /// Where a new span takes its parent from.
 #[doc(hidden)]
+#[derive(Debug)]
 pub enum Parent {
     /// The context current on this thread (the default).
     Current,
@@ -22,6 +23,7 @@ pub enum Parent {
 /// records. One that does not (unsampled) is still made current, so that its children inherit
 /// its context, but there is nothing to end or to record on it.
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct Started {
     cx: Context,
     recording: bool,
@@ -97,16 +99,16 @@ pub(crate) fn start_span(
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 #[cfg_attr(not(feature = "awc"), allow(dead_code))]
-pub struct ClientSpan {
+pub(crate) struct ClientSpan {
     /// The marked span (a child context inherits the marker but has another span).
-    pub span_id: opentelemetry::trace::SpanId,
+    pub(crate) span_id: opentelemetry::trace::SpanId,
     /// Whether the attribute named the span (then the glue keeps the name).
-    pub named: bool,
+    pub(crate) named: bool,
 }
 
 /// Marks `cx` (from [`start_span`] with `SpanKind::Client`) as a traced client function's span.
 #[doc(hidden)]
-pub fn mark_client_span(cx: Context, named: bool) -> Context {
+pub(super) fn mark_client_span(cx: Context, named: bool) -> Context {
     let span_id = cx.span().span_context().span_id();
     cx.with_value(ClientSpan { span_id, named })
 }

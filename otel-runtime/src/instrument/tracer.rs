@@ -63,6 +63,15 @@ pub struct TracerCell {
     noop_in: AtomicU64,
 }
 
+impl std::fmt::Debug for TracerCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TracerCell")
+            .field("scope_name", &self.scope_name)
+            .field("scope_version", &self.scope_version)
+            .finish_non_exhaustive()
+    }
+}
+
 impl TracerCell {
     /// A cell for the crate `scope_name` at `scope_version` (the annotated crate's name).
     pub const fn new(scope_name: &'static str, scope_version: &'static str) -> Self {

@@ -8,7 +8,7 @@ use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
 
-use super::hex_id;
+use super::hex::{self, Letters::EitherCase};
 
 const SINGLE: &str = "b3";
 const TRACE_ID: &str = "x-b3-traceid";
@@ -78,8 +78,8 @@ fn trace_id(text: &str) -> Option<TraceId> {
     if text.len() != 16 && text.len() != 32 {
         return None;
     }
-    hex_id::<16>(text)
-        .map(TraceId::from_bytes)
+    hex::number(text.as_bytes(), EitherCase)
+        .map(TraceId::from)
         .filter(|id| *id != TraceId::INVALID)
 }
 
@@ -87,8 +87,8 @@ fn span_id(text: &str) -> Option<SpanId> {
     if text.len() != 16 {
         return None;
     }
-    hex_id::<8>(text)
-        .map(SpanId::from_bytes)
+    hex::u64_of_16(text.as_bytes(), EitherCase)
+        .map(SpanId::from)
         .filter(|id| *id != SpanId::INVALID)
 }
 

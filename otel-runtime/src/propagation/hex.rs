@@ -76,7 +76,10 @@ mod tests {
     #[test]
     fn numbers_are_left_padded_and_bounded() {
         assert_eq!(number(b"a", EitherCase), Some(0xa));
-        assert_eq!(number(b"00f067aa0ba902b7", Lowercase), Some(0x00f0_67aa_0ba9_02b7));
+        assert_eq!(
+            number(b"00f067aa0ba902b7", Lowercase),
+            Some(0x00f0_67aa_0ba9_02b7)
+        );
         assert_eq!(number(&[b'f'; 32], Lowercase), Some(u128::MAX));
         assert_eq!(number(&[b'f'; 33], Lowercase), None);
         assert_eq!(number(b"", Lowercase), None);
@@ -94,7 +97,10 @@ mod tests {
         assert_eq!(byte(b"123", Lowercase), None);
         assert_eq!(u64_of_16(b"ffffffffffffffff", Lowercase), Some(u64::MAX));
         assert_eq!(u64_of_16(b"fffffffffffffff", Lowercase), None);
-        assert_eq!(u128_of_32(&[b'1'; 32], Lowercase), Some(0x1111_1111_1111_1111_1111_1111_1111_1111));
+        assert_eq!(
+            u128_of_32(&[b'1'; 32], Lowercase),
+            Some(0x1111_1111_1111_1111_1111_1111_1111_1111)
+        );
         assert_eq!(u128_of_32(&[b'1'; 31], Lowercase), None);
     }
 }

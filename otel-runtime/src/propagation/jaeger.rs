@@ -8,7 +8,7 @@ use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
 
-use super::hex_id;
+use super::hex::{self, Letters::EitherCase};
 
 const HEADER: &str = "uber-trace-id";
 
@@ -69,15 +69,16 @@ fn parse(value: &str) -> Option<SpanContext> {
     if parts.next().is_some() {
         return None;
     }
-    let trace_id = hex_id::<16>(trace_id).map(TraceId::from_bytes)?;
-    let span_id = hex_id::<8>(span_id).map(SpanId::from_bytes)?;
+    let trace_id = TraceId::from(hex::number(trace_id.as_bytes(), EitherCase)?);
+    let span_id = hex::number(span_id.as_bytes(), EitherCase).filter(|_| span_id.len() <= 16);
+    let span_id = SpanId::from(u64::try_from(span_id?).ok()?);
     if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
         return None;
     }
-    if flags.is_empty() || flags.len() > 2 {
+    if flags.len() > 2 {
         return None;
     }
-    let flags = u8::from_str_radix(flags, 16).ok()?;
+    let flags = u8::try_from(hex::number(flags.as_bytes(), EitherCase)?).ok()?;
     // Bit 1: sampled; bit 2: debug, which implies sampled.
     let trace_flags = if flags & 0x03 != 0 {
         TraceFlags::SAMPLED

@@ -2,6 +2,7 @@
 //! use the installed one.
 
 mod b3;
+mod hex;
 mod jaeger;
 pub mod tracecontext;
 
@@ -45,19 +46,6 @@ fn one(kind: PropagatorKind) -> Box<dyn TextMapPropagator + Send + Sync> {
         PropagatorKind::B3Multi => Box::new(B3Propagator::new(B3Encoding::Multiple)),
         PropagatorKind::Jaeger => Box::new(JaegerPropagator::new()),
     }
-}
-
-/// 1 to `2 * N` hex digits (either case), left-padded with zeros to `N` bytes.
-pub(crate) fn hex_id<const N: usize>(text: &str) -> Option<[u8; N]> {
-    if text.is_empty() || text.len() > 2 * N || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let padded = format!("{text:0>width$}", width = 2 * N);
-    let mut bytes = [0u8; N];
-    for (index, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(padded.get(2 * index..2 * index + 2)?, 16).ok()?;
-    }
-    Some(bytes)
 }
 
 /// Installs `propagator` as the global text-map propagator.

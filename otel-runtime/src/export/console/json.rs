@@ -21,6 +21,7 @@ use super::format::{kind_name, timestamp};
 /// ```
 ///
 /// `parent_span_id` is `null` for a root; `resource` is present when the exporter knows it.
+#[derive(Debug)]
 pub struct SpanJson<'a> {
     span: &'a SpanData,
     resource: Option<&'a Resource>,

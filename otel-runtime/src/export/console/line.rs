@@ -10,6 +10,7 @@ use super::format::{kind_name, timestamp};
 
 /// One span in the one-line form of the OpenTelemetry Python SDK's `ConsoleSpanExporter` (the
 /// console's default [`ConsoleFormat::Line`](crate::config::ConsoleFormat::Line)).
+#[derive(Debug)]
 pub struct SpanLine<'a>(pub &'a SpanData);
 
 impl fmt::Display for SpanLine<'_> {

@@ -35,6 +35,7 @@ const MAX_BUFFERED_SPANS: usize = 8_192;
 /// assert!(text.contains("checkout"));
 /// assert!(text.contains("└─ charge"));
 /// ```
+#[derive(Debug)]
 pub struct TraceTree<'a> {
     spans: &'a [SpanData],
     service: Option<&'a str>,

@@ -18,11 +18,12 @@ use crate::http::attributes::method_attributes;
 use crate::http::carrier::HeaderExtractor;
 use crate::instrument::{start_span, Parent, SpanGuard, TracerCell};
 
-pub use actix_web::HttpResponse;
+use actix_web::HttpResponse;
 
 /// The request a traced handler runs for; `#[traced(kind = server)]` adds it as an extra
 /// handler argument, so the handler need not take an `HttpRequest` itself.
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct ServerRequest(pub HttpRequest);
 
 impl FromRequest for ServerRequest {
@@ -76,6 +77,14 @@ pub fn start_server_span(
 pub struct Traced<R> {
     value: R,
     guard: SpanGuard,
+}
+
+impl<R> std::fmt::Debug for Traced<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Traced")
+            .field("guard", &self.guard)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<R> Traced<R> {

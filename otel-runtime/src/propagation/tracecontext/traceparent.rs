@@ -33,7 +33,10 @@ pub(super) fn parse(value: &str) -> Option<(TraceId, SpanId, TraceFlags)> {
         Some(b'-') if version != SUPPORTED_VERSION => {}
         Some(_) => return None,
     }
-    if [2, 35, 52].iter().any(|&dash| head.get(dash) != Some(&b'-')) {
+    if [2, 35, 52]
+        .iter()
+        .any(|&dash| head.get(dash) != Some(&b'-'))
+    {
         return None;
     }
     let trace_id = hex::u128_of_32(field(3..35), Lowercase)?;
