@@ -1,6 +1,7 @@
 //! Fuzzing (proptest) of every propagator that reads request headers: the strict W3C
 //! `traceparent` / `tracestate` reader, W3C `baggage` (the SDK's, through our installed
-//! propagator), B3 (single and multiple headers) and Jaeger's `uber-trace-id`.
+//! propagator), B3 (single and multiple headers) and Jaeger's `uber-trace-id` (with the
+//! `jaeger-propagator` feature).
 //!
 //! Each target feeds arbitrary text and near-valid variants, one header line or several, and
 //! checks: no panic; whatever is accepted is valid, bounded (at most 32 `tracestate` members,
@@ -15,7 +16,9 @@ use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, TraceContextExt};
 use opentelemetry::Context;
 use otel_runtime::config::PropagatorKind;
-use otel_runtime::propagation::{self, B3Encoding, B3Propagator, JaegerPropagator};
+#[cfg(feature = "jaeger-propagator")]
+use otel_runtime::propagation::JaegerPropagator;
+use otel_runtime::propagation::{self, B3Encoding, B3Propagator};
 use otel_runtime::tracecontext::TraceContextPropagator;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -222,6 +225,7 @@ proptest! {
         }
     }
 
+    #[cfg(feature = "jaeger-propagator")]
     #[test]
     fn jaeger_header(
         value in prop_oneof![

@@ -17,8 +17,8 @@ pub enum PropagatorKind {
     B3,
     /// `b3multi`: Zipkin B3, the `X-B3-*` headers.
     B3Multi,
-    /// `jaeger`: Jaeger's `uber-trace-id` header
-    /// ([`JaegerPropagator`](crate::propagation::JaegerPropagator)).
+    /// `jaeger`: Jaeger's `uber-trace-id` header, deprecated upstream: only in builds with the
+    /// `jaeger-propagator` cargo feature (see [`PropagatorKind::is_available`]).
     Jaeger,
 }
 
@@ -40,6 +40,19 @@ impl PropagatorKind {
             "jaeger" => Some(Self::Jaeger),
             _ => None,
         }
+    }
+
+    /// Whether this build can propagate it: `jaeger` needs the `jaeger-propagator` cargo
+    /// feature; a kind that is not available is dropped from `OTEL_PROPAGATORS` with a warning.
+    ///
+    /// ```
+    /// use otel_runtime::config::PropagatorKind;
+    ///
+    /// assert!(PropagatorKind::B3.is_available());
+    /// assert_eq!(PropagatorKind::Jaeger.is_available(), cfg!(feature = "jaeger-propagator"));
+    /// ```
+    pub const fn is_available(self) -> bool {
+        !matches!(self, Self::Jaeger) || cfg!(feature = "jaeger-propagator")
     }
 
     /// The name `OTEL_PROPAGATORS` uses for it.
@@ -72,8 +85,9 @@ pub(crate) fn names(kinds: &[PropagatorKind]) -> String {
         .join(",")
 }
 
-/// Reads `OTEL_PROPAGATORS`: the formats in order, without duplicates. Unknown items are dropped
-/// with a warning; if nothing valid remains, the default is used.
+/// Reads `OTEL_PROPAGATORS`: the formats in order, without duplicates. Unknown items, and those
+/// this build lacks ([`PropagatorKind::is_available`]), are dropped with a warning; if nothing
+/// valid remains, the default is used.
 pub(crate) fn propagators(env: &mut Env<'_>) -> Vec<PropagatorKind> {
     const NAME: &str = "OTEL_PROPAGATORS";
     let Some(value) = env.get(NAME) else {
@@ -81,6 +95,7 @@ pub(crate) fn propagators(env: &mut Env<'_>) -> Vec<PropagatorKind> {
     };
     let mut kinds = Vec::new();
     let mut unknown = Vec::new();
+    let mut unavailable = Vec::new();
     let mut none = false;
     for item in list(&value) {
         if item.eq_ignore_ascii_case("none") {
@@ -88,36 +103,106 @@ pub(crate) fn propagators(env: &mut Env<'_>) -> Vec<PropagatorKind> {
             continue;
         }
         match PropagatorKind::parse(item) {
+            Some(kind) if !kind.is_available() => unavailable.push(item),
             Some(kind) if !kinds.contains(&kind) => kinds.push(kind),
             Some(_) => {}
             None => unknown.push(item),
         }
     }
-    if kinds.is_empty() && none && unknown.is_empty() {
+    if kinds.is_empty() && none && unknown.is_empty() && unavailable.is_empty() {
         return Vec::new();
     }
-    if kinds.is_empty() {
-        let fallback = if none {
+    let fallback = |none: bool| {
+        if none {
             Vec::new()
         } else {
             PropagatorKind::DEFAULT.to_vec()
-        };
+        }
+    };
+    if kinds.is_empty() && unavailable.is_empty() {
+        let fallback = fallback(none);
         env.invalid(NAME, &value, PropagatorKind::ACCEPTED, &names(&fallback));
         return fallback;
     }
-    if !unknown.is_empty() || none {
-        let problem = if unknown.is_empty() {
-            "combines none with propagators".to_owned()
-        } else {
-            format!("names unknown propagators {}", unknown.join(", "))
-        };
+    let mut problems = Vec::new();
+    if !unknown.is_empty() {
+        problems.push(format!("names unknown propagators {}", unknown.join(", ")));
+    }
+    if !unavailable.is_empty() {
+        problems.push(format!(
+            "names {}, not supported by this build (cargo feature jaeger-propagator)",
+            unavailable.join(", ")
+        ));
+    }
+    if none && !kinds.is_empty() {
+        problems.push("combines none with propagators".to_owned());
+    }
+    if kinds.is_empty() {
+        kinds = fallback(none);
+    }
+    if !problems.is_empty() {
         env.warn(Warning::new(
             NAME,
             &value,
-            &problem,
+            &problems.join("; "),
             PropagatorKind::ACCEPTED,
             &names(&kinds),
         ));
     }
     kinds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn resolve(value: &str) -> Config {
+        Config::from_lookup(|name| (name == "OTEL_PROPAGATORS").then(|| value.to_owned()))
+    }
+
+    #[test]
+    fn jaeger_follows_the_cargo_feature() {
+        let config = resolve("b3,jaeger,tracecontext");
+        if cfg!(feature = "jaeger-propagator") {
+            assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+            assert_eq!(
+                config.propagators,
+                [
+                    PropagatorKind::B3,
+                    PropagatorKind::Jaeger,
+                    PropagatorKind::TraceContext
+                ]
+            );
+            return;
+        }
+        assert_eq!(
+            config.propagators,
+            [PropagatorKind::B3, PropagatorKind::TraceContext]
+        );
+        assert_eq!(
+            config.warnings,
+            [Warning::new(
+                "OTEL_PROPAGATORS",
+                "b3,jaeger,tracecontext",
+                "names jaeger, not supported by this build (cargo feature jaeger-propagator)",
+                PropagatorKind::ACCEPTED,
+                "b3,tracecontext",
+            )]
+        );
+        // Nothing else named: the default, with the same warning.
+        let only = resolve("jaeger");
+        assert_eq!(only.propagators, PropagatorKind::DEFAULT);
+        assert_eq!(only.warnings.len(), 1);
+        assert_eq!(only.warnings[0].fallback, "tracecontext,baggage");
+        let with_none = resolve("none,jaeger,xray");
+        assert!(with_none.propagators.is_empty());
+        assert!(
+            with_none.warnings[0]
+                .problem
+                .contains("unknown propagators xray"),
+            "{}",
+            with_none.warnings[0]
+        );
+    }
 }

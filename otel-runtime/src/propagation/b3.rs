@@ -1,7 +1,23 @@
 //! Zipkin B3 propagation (`OTEL_PROPAGATORS=b3` and `b3multi`).
 //!
-//! Written here rather than taken from `opentelemetry-zipkin`: its 0.33 release deprecates the
-//! whole crate (with the Zipkin exporter), and a propagator is a hundred lines.
+//! Kept here rather than replaced by `opentelemetry-propagator-b3` 0.33.1 (the OpenTelemetry
+//! Rust project's B3 crate): run side by side on this module's cases, the crate differs where
+//! it matters (the tests named `unlike_opentelemetry_propagator_b3_*` pin each case):
+//!
+//! * It stores B3's "deferred" state (no sampling decision) as [`TraceFlags`] bit `0x02`, which
+//!   W3C Trace Context Level 2 assigns to the random trace-id flag this runtime propagates:
+//!   `b3: {trace}-{span}` goes on as `traceparent: …-02` (a random trace-id claimed for what may
+//!   be a 64-bit id padded with zeros), and a context received as `traceparent: …-03` goes out
+//!   as B3 *without* a sampling decision (upstream: open-telemetry/opentelemetry-rust#3718).
+//! * A single header's debug flag (`…-d`) gives debug (`0x04`) without sampled, although the
+//!   OpenTelemetry specification requires sampled; with multi-header injection configured it
+//!   rejects `b3: …-d` altogether. `X-B3-Flags: 0` makes it ignore `X-B3-Sampled: 1`.
+//! * `b3` (single-header) injection also writes the three `X-B3-*` headers, which its
+//!   `fields()` does not list, and a context without a valid span injects `b3: 0` and
+//!   `X-B3-Sampled: 0`, telling downstream services not to sample.
+//!
+//! Where the crate is stricter (upper-case hex digits, spaces around values), either behaviour
+//! is acceptable; this module keeps its own.
 
 use opentelemetry::propagation::text_map_propagator::FieldIter;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
@@ -238,6 +254,75 @@ mod tests {
             format!("{TRACE}-{SPAN}-1-{SPAN}-extra"),
         ] {
             assert!(!extract(&[("b3", &bad)]).is_valid(), "{bad:?}");
+        }
+    }
+
+    fn inject(encoding: B3Encoding, flags: u8) -> HashMap<String, String> {
+        let remote = SpanContext::new(
+            TraceId::from_hex(TRACE).unwrap_or(TraceId::INVALID),
+            SpanId::from_hex(SPAN).unwrap_or(SpanId::INVALID),
+            TraceFlags::new(flags),
+            true,
+            TraceState::NONE,
+        );
+        let mut headers = HashMap::new();
+        B3Propagator::new(encoding).inject_context(
+            &Context::new().with_remote_span_context(remote),
+            &mut headers,
+        );
+        headers
+    }
+
+    #[test]
+    fn unlike_opentelemetry_propagator_b3_flags_stay_apart_from_w3c_bits() {
+        // No sampling decision: not sampled, and no bit that W3C reads as "random trace-id".
+        let deferred = extract(&[("b3", &format!("{TRACE}-{SPAN}"))]);
+        assert_eq!(deferred.trace_flags(), TraceFlags::default());
+        // A W3C random (0x02) or unknown (0x04) bit never hides the sampling decision.
+        for (flags, sampled) in [(0x02, "0"), (0x03, "1"), (0x04, "0"), (0x05, "1")] {
+            let single = inject(B3Encoding::Single, flags);
+            assert_eq!(
+                single["b3"],
+                format!("{TRACE}-{SPAN}-{sampled}"),
+                "{flags:#x}"
+            );
+            assert_eq!(inject(B3Encoding::Multiple, flags)["x-b3-sampled"], sampled);
+        }
+    }
+
+    #[test]
+    fn unlike_opentelemetry_propagator_b3_debug_is_sampled_in_either_encoding() {
+        for encoding in [B3Encoding::Single, B3Encoding::Multiple] {
+            let mut headers = HashMap::new();
+            headers.insert("b3".to_owned(), format!("{TRACE}-{SPAN}-d"));
+            let cx = B3Propagator::new(encoding).extract(&headers);
+            assert!(cx.span().span_context().is_sampled(), "{encoding:?}");
+        }
+        let flags_zero = extract(&[
+            ("x-b3-traceid", TRACE),
+            ("x-b3-spanid", SPAN),
+            ("x-b3-sampled", "1"),
+            ("x-b3-flags", "0"),
+        ]);
+        assert!(flags_zero.is_sampled());
+    }
+
+    #[test]
+    fn unlike_opentelemetry_propagator_b3_inject_writes_its_fields_only() {
+        for encoding in [B3Encoding::Single, B3Encoding::Multiple] {
+            let propagator = B3Propagator::new(encoding);
+            let mut written: Vec<String> = inject(encoding, 0x01).into_keys().collect();
+            written.sort();
+            let mut fields: Vec<String> = propagator
+                .fields()
+                .filter(|field| *field != FLAGS)
+                .map(str::to_owned)
+                .collect();
+            fields.sort();
+            assert_eq!(written, fields, "{encoding:?}");
+            let mut nothing: HashMap<String, String> = HashMap::new();
+            propagator.inject_context(&Context::new(), &mut nothing);
+            assert!(nothing.is_empty(), "{encoding:?}: {nothing:?}");
         }
     }
 

@@ -1,7 +1,11 @@
-//! Jaeger's `uber-trace-id` header (`OTEL_PROPAGATORS=jaeger`).
+//! Jaeger's `uber-trace-id` header (`OTEL_PROPAGATORS=jaeger`, cargo feature
+//! `jaeger-propagator`).
 //!
-//! Written here because `opentelemetry-jaeger-propagator` has no release for opentelemetry 0.33,
-//! and two versions of `opentelemetry` in one program split the global provider.
+//! The format is deprecated upstream: Jaeger's clients are retired in favour of OpenTelemetry
+//! SDKs, and OpenTelemetry keeps the propagator only for migrations. It stays here, off by
+//! default, for services that still talk to Jaeger-instrumented peers. Written here because
+//! `opentelemetry-jaeger-propagator` has no release for opentelemetry 0.33 (0.32.0 is the
+//! latest), and two versions of `opentelemetry` in one program split the global provider.
 
 use opentelemetry::propagation::text_map_propagator::FieldIter;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};

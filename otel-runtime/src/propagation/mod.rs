@@ -1,8 +1,20 @@
 //! The propagators installed by [`crate::init`] (from `OTEL_PROPAGATORS`) and the helpers that
 //! use the installed one.
+//!
+//! | `OTEL_PROPAGATORS` | propagator |
+//! |---|---|
+//! | `tracecontext` | [`TraceContextPropagator`]: strict W3C Trace Context Level 2 |
+//! | `baggage` | W3C `baggage` (opentelemetry-sdk's `BaggagePropagator`) |
+//! | `b3`, `b3multi` | [`B3Propagator`] with [`B3Encoding::Single`] or [`B3Encoding::Multiple`] |
+//! | `jaeger` | `JaegerPropagator`, only with the `jaeger-propagator` cargo feature |
+//!
+//! Jaeger's `uber-trace-id` format is deprecated (Jaeger's own clients are retired in favour of
+//! OpenTelemetry SDKs, which default to W3C Trace Context), so it is off by default: a build
+//! without the feature ignores `jaeger` in `OTEL_PROPAGATORS` with a warning.
 
 mod b3;
 mod hex;
+#[cfg(feature = "jaeger-propagator")]
 mod jaeger;
 pub mod tracecontext;
 
@@ -16,6 +28,8 @@ use crate::config::PropagatorKind;
 use tracecontext::TraceContextPropagator;
 
 pub use b3::{B3Encoding, B3Propagator};
+#[cfg(feature = "jaeger-propagator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jaeger-propagator")))]
 pub use jaeger::JaegerPropagator;
 
 /// The default propagators: W3C `traceparent`/`tracestate` (the strict
@@ -26,6 +40,9 @@ pub fn default_propagator() -> TextMapCompositePropagator {
 
 /// The propagators `kinds` name, in order; for an empty list, one that reads and writes nothing.
 ///
+/// A kind this build lacks ([`PropagatorKind::is_available`]: `jaeger` without the
+/// `jaeger-propagator` feature) is left out; [`crate::config`] warns about it.
+///
 /// ```
 /// use opentelemetry::propagation::TextMapPropagator;
 /// use otel_runtime::config::PropagatorKind;
@@ -35,17 +52,20 @@ pub fn default_propagator() -> TextMapCompositePropagator {
 /// assert!(fields.contains(&"x-b3-traceid"));
 /// ```
 pub fn from_kinds(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
-    TextMapCompositePropagator::new(kinds.iter().map(|kind| one(*kind)).collect())
+    TextMapCompositePropagator::new(kinds.iter().filter_map(|kind| one(*kind)).collect())
 }
 
-fn one(kind: PropagatorKind) -> Box<dyn TextMapPropagator + Send + Sync> {
-    match kind {
+fn one(kind: PropagatorKind) -> Option<Box<dyn TextMapPropagator + Send + Sync>> {
+    Some(match kind {
         PropagatorKind::TraceContext => Box::new(TraceContextPropagator::new()),
         PropagatorKind::Baggage => Box::new(BaggagePropagator::new()),
         PropagatorKind::B3 => Box::new(B3Propagator::new(B3Encoding::Single)),
         PropagatorKind::B3Multi => Box::new(B3Propagator::new(B3Encoding::Multiple)),
-        PropagatorKind::Jaeger => Box::new(JaegerPropagator::new()),
-    }
+        #[cfg(feature = "jaeger-propagator")]
+        PropagatorKind::Jaeger => Box::new(jaeger::JaegerPropagator::new()),
+        #[cfg(not(feature = "jaeger-propagator"))]
+        PropagatorKind::Jaeger => return None,
+    })
 }
 
 /// Installs `propagator` as the global text-map propagator.
