@@ -35,7 +35,7 @@
 
 pub mod config;
 mod export;
-#[cfg(any(feature = "actix-web", feature = "awc"))]
+#[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 mod http;
 mod instrument;
 pub mod propagation;
@@ -60,9 +60,32 @@ pub use propagation::tracecontext;
 pub use setup::{builder, init, set_tracer_provider, Builder, SetupError, TracingGuard};
 
 #[cfg(any(feature = "actix-web", feature = "awc"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "actix-web", feature = "awc"))))]
 pub use http::carrier::{HeaderExtractor, HeaderInjector};
+#[cfg(any(feature = "awc", feature = "reqwest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "awc", feature = "reqwest"))))]
+pub use http::client::TracedRequest;
 #[cfg(feature = "awc")]
-pub use http::client::{SendResult, TracedRequest};
+#[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
+pub use http::client::{SendResult, TracedSendBody};
+pub use opentelemetry;
+pub use opentelemetry_sdk;
+
+/// actix-web integration: the [`TraceRequests`](actix::TraceRequests) middleware (handlers are
+/// traced with `#[traced(kind = server)]`).
+#[cfg(feature = "actix-web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix-web")))]
+pub mod actix {
+    pub use crate::http::server::{TraceRequests, TraceRequestsService};
+}
+
+/// awc integration: the [`TraceRequests`](awc::TraceRequests) client middleware (or
+/// [`TracedRequest`](crate::TracedRequest) per request).
+#[cfg(feature = "awc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
+pub mod awc {
+    pub use crate::http::client::{TraceRequests, TraceRequestsService};
+}
 
 /// What `#[traced]` expands to calls; not a stable API.
 #[doc(hidden)]

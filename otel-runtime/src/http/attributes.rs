@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use opentelemetry::KeyValue;
 use opentelemetry_semantic_conventions::attribute::{
-    HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL, NETWORK_PROTOCOL_VERSION,
+    HTTP_REQUEST_METHOD, HTTP_REQUEST_METHOD_ORIGINAL,
 };
 
 /// The well-known methods of RFC 9110, RFC 5789 (`PATCH`) and the safe-method-with-body draft
@@ -63,7 +63,10 @@ fn method_attributes_in<'k>(
 }
 
 /// `network.protocol.version` for an HTTP version (`1.1`, `2`, ...).
+#[cfg(any(feature = "actix-web", feature = "awc"))]
 pub(crate) fn protocol_version(version: actix_http::Version) -> Option<KeyValue> {
+    use opentelemetry_semantic_conventions::attribute::NETWORK_PROTOCOL_VERSION;
+
     let text = match version {
         actix_http::Version::HTTP_09 => "0.9",
         actix_http::Version::HTTP_10 => "1.0",

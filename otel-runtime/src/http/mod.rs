@@ -2,8 +2,9 @@
 //! (handler glue) and the awc client side.
 
 pub(crate) mod attributes;
+#[cfg(any(feature = "actix-web", feature = "awc"))]
 pub(crate) mod carrier;
-#[cfg(feature = "awc")]
+#[cfg(any(feature = "awc", feature = "reqwest"))]
 pub(crate) mod client;
 #[cfg(feature = "actix-web")]
 pub(crate) mod server;

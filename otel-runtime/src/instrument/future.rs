@@ -8,7 +8,7 @@ use std::task::{Context as TaskContext, Poll};
 use opentelemetry::Context;
 
 use super::guard::SpanGuard;
-use super::span::Started;
+use super::span::{is_middleware_owned, Started};
 
 pin_project_lite::pin_project! {
     /// A future that runs with its span current on every poll and ends the span when it
@@ -58,9 +58,11 @@ pin_project_lite::pin_project! {
 impl<F> InScope<F> {
     /// Wraps `inner` so that the span in `cx` is current while it runs.
     pub fn new(cx: Context, inner: F) -> Self {
+        // An adopted span (an HTTP middleware's) is ended by its owner.
+        let owned_elsewhere = is_middleware_owned(&cx);
         Self {
             inner,
-            guard: Some(SpanGuard::future(cx)),
+            guard: Some(SpanGuard::new(cx, owned_elsewhere, true)),
         }
     }
 

@@ -2,9 +2,25 @@
 //! cancelled future, a plain return).
 
 use opentelemetry::trace::{Status, TraceContextExt};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use opentelemetry::{Context, ContextGuard, KeyValue};
 
 use super::span::Started;
+use crate::warn;
+
+/// Prints, once per process, that a client function's span ended with no request on it.
+fn report_unsent_client_span() {
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    if !REPORTED.swap(true, Ordering::Relaxed) {
+        warn::problem(format_args!(
+            "a #[traced(kind = client)] function ended without recording a request: send it with \
+             otel_runtime::TracedRequest::send_traced() or through a client wrapped in \
+             otel_runtime::awc::TraceRequests, or it carries no trace context (reported once)"
+        ));
+    }
+}
 
 /// Attribute set on a span whose future was dropped before it completed.
 pub const CANCELLED_ATTRIBUTE: &str = "otel.cancelled";
@@ -20,6 +36,8 @@ pub struct SpanGuard {
     /// Whether `cx` is made current while the guarded future runs (not for a skipped span).
     current: bool,
     drop_means_cancelled: bool,
+    /// For a client function's span: whether a request was recorded on it.
+    client_sent: Option<Arc<AtomicBool>>,
 }
 
 impl SpanGuard {
@@ -36,6 +54,7 @@ impl SpanGuard {
             ended,
             current: true,
             drop_means_cancelled,
+            client_sent: None,
         }
     }
 
@@ -46,6 +65,7 @@ impl SpanGuard {
             ended: true,
             current: false,
             drop_means_cancelled: false,
+            client_sent: None,
         }
     }
 
@@ -65,7 +85,19 @@ impl SpanGuard {
         if !self.ended {
             self.ended = true;
             self.cx.span().end();
+            if let Some(sent) = &self.client_sent {
+                if !sent.load(Ordering::Relaxed) {
+                    report_unsent_client_span();
+                }
+            }
         }
+    }
+
+    /// Watches a client function's span: ending it without a request recorded on it (the
+    /// request was sent without `TracedRequest` or the awc middleware, so it carried no trace
+    /// context) is reported once per process.
+    pub(crate) fn expect_request(&mut self, sent: Arc<AtomicBool>) {
+        self.client_sent = Some(sent);
     }
 
     /// Makes the guarded context current until the returned guard is dropped (nothing for a

@@ -36,15 +36,17 @@ mod tracer;
 pub use attribute_value::{debug_value, display_value, native_value, AttributeValue};
 pub use current_span::{current_span, CurrentSpan};
 pub use future::{InScope, Instrumented};
-#[cfg(any(feature = "actix-web", feature = "awc"))]
+#[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) use guard::SpanGuard;
 pub use guard::{SyncSpan, CANCELLED_ATTRIBUTE};
 pub use outcome::{record_err_debug, record_err_display, record_return, RETURN_VALUE_ATTRIBUTE};
 pub use panic_capture::PANIC_EXCEPTION_TYPE;
 pub use relations::{link_from, parent_from, IntoLink, IntoParent};
-#[cfg(any(feature = "actix-web", feature = "awc"))]
+#[cfg(feature = "actix-web")]
+pub(crate) use span::mark_middleware_owned;
+#[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) use span::start_span;
-#[cfg(feature = "awc")]
+#[cfg(any(feature = "awc", feature = "reqwest"))]
 pub(crate) use span::ClientSpan;
 pub use span::{enrich_span, start_traced, Parent, Started};
 pub(crate) use tracer::sdk_provider_installed;

@@ -2,6 +2,8 @@
 //! attributes the HTTP glue adds to it.
 
 use std::borrow::Cow;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use opentelemetry::trace::{Link, SpanBuilder, SpanKind, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -27,6 +29,8 @@ pub enum Parent {
 pub struct Started {
     cx: Context,
     recording: bool,
+    /// For a client function's span: set once a request was recorded on it.
+    sent: Option<Arc<AtomicBool>>,
 }
 
 impl Started {
@@ -37,21 +41,31 @@ impl Started {
 
     /// Marks the span as a traced client function's CLIENT span ([`mark_client_span`]).
     pub fn client(self, named: bool) -> Self {
+        let sent = Arc::new(AtomicBool::new(false));
         Self {
-            cx: mark_client_span(self.cx, named),
+            cx: mark_client_span(self.cx, named, Arc::clone(&sent)),
             recording: self.recording,
+            sent: Some(sent),
         }
     }
 
     /// A span just started in `cx`; `recording` says whether it records.
     pub(crate) fn new(cx: Context, recording: bool) -> Self {
-        Self { cx, recording }
+        Self {
+            cx,
+            recording,
+            sent: None,
+        }
     }
 
     /// The guard that ends the span (dropping it unfinished means a cancelled future when
     /// `drop_means_cancelled`).
     pub(crate) fn guard(self, drop_means_cancelled: bool) -> SpanGuard {
-        SpanGuard::new(self.cx, !self.recording, drop_means_cancelled)
+        let mut guard = SpanGuard::new(self.cx, !self.recording, drop_means_cancelled);
+        if let Some(sent) = self.sent {
+            guard.expect_request(sent);
+        }
+        guard
     }
 }
 
@@ -83,7 +97,10 @@ pub fn start_traced(
 }
 
 /// Starts a span and returns the context that holds it (for the HTTP glue).
-#[cfg_attr(not(any(feature = "actix-web", feature = "awc")), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "actix-web", feature = "awc", feature = "reqwest")),
+    allow(dead_code)
+)]
 pub(crate) fn start_span(
     cell: &TracerCell,
     name: impl Into<Cow<'static, str>>,
@@ -97,20 +114,46 @@ pub(crate) fn start_span(
 /// Marks a context whose span is the CLIENT span of a `#[traced(kind = client)]` function, so
 /// the HTTP client glue records the request on it instead of starting a span of its own.
 #[doc(hidden)]
-#[derive(Clone, Copy, Debug)]
-#[cfg_attr(not(feature = "awc"), allow(dead_code))]
+#[derive(Clone, Debug)]
+#[cfg_attr(not(any(feature = "awc", feature = "reqwest")), allow(dead_code))]
 pub(crate) struct ClientSpan {
     /// The marked span (a child context inherits the marker but has another span).
     pub(crate) span_id: opentelemetry::trace::SpanId,
     /// Whether the attribute named the span (then the glue keeps the name).
     pub(crate) named: bool,
+    /// Set by the HTTP glue when it records a request on the span.
+    pub(crate) sent: Arc<AtomicBool>,
 }
 
 /// Marks `cx` (from [`start_span`] with `SpanKind::Client`) as a traced client function's span.
 #[doc(hidden)]
-pub(super) fn mark_client_span(cx: Context, named: bool) -> Context {
+pub(super) fn mark_client_span(cx: Context, named: bool, sent: Arc<AtomicBool>) -> Context {
     let span_id = cx.span().span_context().span_id();
-    cx.with_value(ClientSpan { span_id, named })
+    cx.with_value(ClientSpan {
+        span_id,
+        named,
+        sent,
+    })
+}
+
+/// Marks a context whose span another party ends (the HTTP middleware's SERVER span, adopted
+/// by a traced handler): a guard made by [`InScope::new`](super::InScope::new) leaves it open.
+#[derive(Clone, Copy, Debug)]
+struct MiddlewareOwned {
+    span_id: opentelemetry::trace::SpanId,
+}
+
+/// Marks `cx` as holding a span that its creator ends, not the traced handler adopting it.
+#[cfg_attr(not(feature = "actix-web"), allow(dead_code))]
+pub(crate) fn mark_middleware_owned(cx: Context) -> Context {
+    let span_id = cx.span().span_context().span_id();
+    cx.with_value(MiddlewareOwned { span_id })
+}
+
+/// Whether the span of `cx` is ended by the party that marked it ([`mark_middleware_owned`]).
+pub(crate) fn is_middleware_owned(cx: &Context) -> bool {
+    cx.get::<MiddlewareOwned>()
+        .is_some_and(|marker| marker.span_id == cx.span().span_context().span_id())
 }
 
 /// Adds attributes and links to the span of `cx` after it started (for server spans, whose

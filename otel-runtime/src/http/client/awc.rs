@@ -13,43 +13,33 @@ use crate::http::carrier::HeaderInjector;
 /// What sending a request yields: awc's response or its error.
 pub type SendResult = <SendClientRequest as Future>::Output;
 
-/// Sends awc requests traced.
-///
-/// Inside a `#[traced(kind = client)]` function the request is recorded on that function's
-/// CLIENT span (renamed `{method}`, or `HTTP` for a method outside the known ones, unless the
-/// attribute gave a name); anywhere else a CLIENT span is started for the request alone, child
-/// of the current context. Either way the request's headers carry the CLIENT span's context
-/// (with the installed propagator), and the span records `http.request.method` (with
-/// `http.request.method_original` for an unknown method), `url.full` (credentials and signed
-/// query values redacted), `server.address`, `server.port`, `http.response.status_code`,
-/// `network.protocol.version`, and Error status with `error.type` for a status >= 400 (the
-/// status code) or a transport failure (`timeout`, `connect_error`, `name_resolution_error`,
-/// ...).
+/// Sends an awc request with a body, traced as [`TracedRequest::send_traced`] is.
 ///
 /// ```no_run
-/// use otel_runtime::{traced, TracedRequest};
+/// use otel_runtime::{traced, TracedSendBody};
 ///
 /// #[traced(kind = client)]
-/// async fn fetch(client: &awc::Client, url: &str) -> Result<u16, awc::error::SendRequestError> {
-///     let response = client.get(url).send_traced().await?;
+/// async fn post(client: &awc::Client, url: &str) -> Result<u16, awc::error::SendRequestError> {
+///     let response = client.post(url).send_body_traced("hello").await?;
 ///     Ok(response.status().as_u16())
 /// }
 /// ```
-pub trait TracedRequest {
-    /// [`ClientRequest::send`], traced.
-    fn send_traced(self) -> impl Future<Output = SendResult>;
-
+pub trait TracedSendBody {
     /// [`ClientRequest::send_body`], traced.
     fn send_body_traced<B>(self, body: B) -> impl Future<Output = SendResult>
     where
         B: awc::body::MessageBody + 'static;
 }
 
-impl TracedRequest for ClientRequest {
+impl super::TracedRequest for ClientRequest {
+    type Output = SendResult;
+
     fn send_traced(self) -> impl Future<Output = SendResult> {
         send_with(self, ClientRequest::send)
     }
+}
 
+impl TracedSendBody for ClientRequest {
     fn send_body_traced<B>(self, body: B) -> impl Future<Output = SendResult>
     where
         B: awc::body::MessageBody + 'static,
@@ -87,7 +77,7 @@ async fn send_with(
 
 /// The URL with any `user:password@` and the values of signed-URL query keys replaced, as the
 /// conventions require for `url.full`.
-fn redacted_url(uri: &awc::http::Uri) -> String {
+pub(super) fn redacted_url(uri: &awc::http::Uri) -> String {
     let sensitive_query = uri
         .query()
         .map(redacted_query)
@@ -113,7 +103,7 @@ fn redacted_url(uri: &awc::http::Uri) -> String {
 }
 
 /// A low-cardinality `error.type` for a transport failure.
-fn error_type(error: &SendRequestError) -> &'static str {
+pub(super) fn error_type(error: &SendRequestError) -> &'static str {
     match error {
         SendRequestError::Url(_) => "invalid_url",
         SendRequestError::Connect(ConnectError::Timeout) => "timeout",

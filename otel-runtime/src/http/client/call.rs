@@ -2,6 +2,8 @@
 //! `#[traced(kind = client)]` function's span, or on a span of its own; the context to inject;
 //! the response or the transport error.
 
+use std::sync::atomic::Ordering;
+
 use opentelemetry::trace::{SpanKind, SpanRef, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_semantic_conventions::attribute::{
@@ -46,7 +48,7 @@ impl ClientCall {
         let marker = current
             .get::<ClientSpan>()
             .filter(|marker| marker.span_id == current.span().span_context().span_id())
-            .copied();
+            .cloned();
         let mut attributes = Vec::with_capacity(6);
         let method = method_attributes(request.method, &mut attributes);
         attributes.push(KeyValue::new(URL_FULL, request.url_full.clone()));
@@ -61,6 +63,7 @@ impl ClientCall {
         }
         match marker {
             Some(marker) => {
+                marker.sent.store(true, Ordering::Relaxed);
                 let span = current.span();
                 span.set_attributes(attributes);
                 if !marker.named {

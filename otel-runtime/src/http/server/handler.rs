@@ -13,11 +13,13 @@ use opentelemetry_semantic_conventions::attribute::{
     ERROR_TYPE, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE,
 };
 
+use super::middleware::MiddlewareSpan;
 use super::request::request_attributes;
 use crate::http::attributes::method_attributes;
 use crate::http::carrier::HeaderExtractor;
 use crate::instrument::{start_span, Parent, SpanGuard, TracerCell};
 
+use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
 /// The request a traced handler runs for; `#[traced(kind = server)]` adds it as an extra
@@ -35,7 +37,9 @@ impl FromRequest for ServerRequest {
     }
 }
 
-/// Starts the SERVER span of `request`, child of the context its headers carry.
+/// Starts the SERVER span of `request`, child of the context its headers carry; behind the
+/// [`TraceRequests`](super::TraceRequests) middleware, adopts the middleware's span instead
+/// (renamed to `name` if given).
 ///
 /// Without `name`, the span is named `{method} {route}` (or `{method}` when no route matched;
 /// `HTTP` stands for a method outside the known ones). `http.route` is actix's match pattern,
@@ -49,10 +53,14 @@ pub fn start_server_span(
     name: Option<&'static str>,
 ) -> Context {
     let request = &request.0;
-    let parent = crate::propagation::extract(&HeaderExtractor(request.headers()));
-    let mut attributes = Vec::with_capacity(14);
-    let method = method_attributes(request.method().as_str(), &mut attributes);
-    request_attributes(request, &mut attributes);
+    if let Some(adopted) = MiddlewareSpan::of(request) {
+        if let Some(name) = name {
+            adopted.cx.span().update_name(name);
+            adopted.named.set(true);
+        }
+        return adopted.cx;
+    }
+    let (parent, mut attributes, method) = server_span_parts(request);
     let route = request.match_pattern();
     let span_name: Cow<'static, str> = match (name, &route) {
         (Some(name), _) => name.into(),
@@ -69,6 +77,30 @@ pub fn start_server_span(
         Parent::Context(parent),
         attributes,
     )
+}
+
+/// What a SERVER span of `request` starts with: the remote parent its headers carry, the
+/// request attributes, and the method as span names use it.
+pub(super) fn server_span_parts(request: &HttpRequest) -> (Context, Vec<KeyValue>, &'static str) {
+    let parent = crate::propagation::extract(&HeaderExtractor(request.headers()));
+    let mut attributes = Vec::with_capacity(14);
+    let method = method_attributes(request.method().as_str(), &mut attributes);
+    request_attributes(request, &mut attributes);
+    (parent, attributes, method)
+}
+
+/// Records the response status on the SERVER span of `cx`; servers mark only 5xx as errors (a
+/// 4xx is the client's mistake, not the server's).
+pub(super) fn record_status(cx: &Context, status: StatusCode) {
+    let span = cx.span();
+    span.set_attribute(KeyValue::new(
+        HTTP_RESPONSE_STATUS_CODE,
+        i64::from(status.as_u16()),
+    ));
+    if status.is_server_error() {
+        span.set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
+        span.set_status(Status::error(""));
+    }
 }
 
 /// A traced handler's response: the handler's own value plus its still-open SERVER span, which
@@ -100,18 +132,11 @@ impl<R: Responder> Responder for Traced<R> {
     fn respond_to(self, request: &HttpRequest) -> HttpResponse {
         let Self { value, mut guard } = self;
         let response = value.respond_to(request).map_into_boxed_body();
-        let status = response.status();
-        let span = guard.context().span();
-        span.set_attribute(KeyValue::new(
-            HTTP_RESPONSE_STATUS_CODE,
-            i64::from(status.as_u16()),
-        ));
-        // Servers mark only 5xx as errors: a 4xx is the client's mistake, not the server's.
-        if status.is_server_error() {
-            span.set_attribute(KeyValue::new(ERROR_TYPE, status.as_str().to_owned()));
-            span.set_status(Status::error(""));
+        // An adopted middleware span is recorded and ended by the middleware.
+        if guard.is_active() {
+            record_status(guard.context(), response.status());
+            guard.finish();
         }
-        guard.finish();
         response
     }
 }

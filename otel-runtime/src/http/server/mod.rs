@@ -2,6 +2,8 @@
 //! incoming headers, the stable HTTP server attributes, the response status).
 
 mod handler;
+mod middleware;
 mod request;
 
 pub use handler::{start_server_span, ServerRequest, Traced};
+pub use middleware::{TraceRequests, TraceRequestsService};
