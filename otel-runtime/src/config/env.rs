@@ -112,9 +112,9 @@ pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let mut index = 0;
     while index < bytes.len() {
         if bytes[index] == b'%' {
-            let hex = bytes.get(index + 1..index + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            decoded.push(u8::from_str_radix(hex, 16).ok()?);
+            // Two hex digits; `u8::from_str_radix` would also take a sign (`%+A`).
+            let digit = |offset: usize| char::from(*bytes.get(index + offset)?).to_digit(16);
+            decoded.push(u8::try_from(digit(1)? * 16 + digit(2)?).ok()?);
             index += 3;
         } else {
             decoded.push(bytes[index]);
@@ -203,6 +203,14 @@ mod tests {
         assert_eq!(percent_decode("50%"), None);
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%ff"), None);
+    }
+
+    #[test]
+    fn percent_escapes_are_exactly_two_hex_digits() {
+        assert_eq!(percent_decode("%4a%4A").as_deref(), Some("JJ"));
+        for bad in ["%+A", "%+a", "%-1", "% A", "%A", "%", "%\u{e9}", "%4\u{e9}"] {
+            assert_eq!(percent_decode(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

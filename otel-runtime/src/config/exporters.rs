@@ -96,6 +96,11 @@ impl fmt::Display for ConsoleFormat {
 pub(crate) fn traces_exporters(env: &mut Env<'_>, default: &[ExporterKind]) -> Vec<ExporterKind> {
     const NAME: &str = "OTEL_TRACES_EXPORTER";
     let Some(value) = env.get(NAME) else {
+        // An endpoint alone means OTLP (how deployments configure SDKs), unless the code chose
+        // a default other than the console.
+        if default == [ExporterKind::Console] && endpoint_variable(env).is_some() {
+            return vec![ExporterKind::Otlp];
+        }
         return default.to_vec();
     };
     let mut kinds = Vec::new();
@@ -131,6 +136,16 @@ pub(crate) fn traces_exporters(env: &mut Env<'_>, default: &[ExporterKind]) -> V
         ));
     }
     kinds
+}
+
+/// The OTLP endpoint variable that is set, if any (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` first).
+pub(crate) fn endpoint_variable(env: &Env<'_>) -> Option<&'static str> {
+    [
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    ]
+    .into_iter()
+    .find(|name| env.get(name).is_some())
 }
 
 /// `console,otlp` for messages.

@@ -78,8 +78,11 @@ pub struct Config {
     pub service_name: Option<String>,
     /// `OTEL_RESOURCE_ATTRIBUTES`, decoded.
     pub resource_attributes: Vec<(String, String)>,
-    /// `OTEL_TRACES_EXPORTER` (with [`Config::from_lookup`], `otlp` when unset, as specified).
+    /// `OTEL_TRACES_EXPORTER` (with [`Config::from_lookup`], `otlp` when unset, as specified;
+    /// with [`crate::init`], `console` when unset unless an OTLP endpoint variable is set).
     pub exporters: Vec<ExporterKind>,
+    /// The OTLP endpoint variable that chose OTLP because `OTEL_TRACES_EXPORTER` is unset.
+    pub otlp_chosen_by: Option<&'static str>,
     /// `OTEL_RUST_CONSOLE_FORMAT`, if set.
     pub console_format: Option<ConsoleFormat>,
     /// `OTEL_EXPORTER_OTLP_*`.
@@ -118,6 +121,11 @@ impl Config {
         let service_name = resource::service_name(&mut env);
         let resource_attributes = resource::resource_attributes(&mut env);
         let exporters = exporters::traces_exporters(&mut env, default_exporters);
+        let otlp_chosen_by = (env.get("OTEL_TRACES_EXPORTER").is_none()
+            && !default_exporters.contains(&ExporterKind::Otlp)
+            && exporters == [ExporterKind::Otlp])
+        .then(|| exporters::endpoint_variable(&env))
+        .flatten();
         let console_format = exporters::console_format(&mut env);
         let otlp = otlp::otlp(&mut env);
         let sampler = sampler::sampler(&mut env);
@@ -129,6 +137,7 @@ impl Config {
             service_name,
             resource_attributes,
             exporters,
+            otlp_chosen_by,
             console_format,
             otlp,
             sampler,

@@ -239,6 +239,50 @@ fn traces_exporter_with_nothing_valid_uses_the_default() {
     assert_eq!(resolved.warnings[0].fallback, "console");
 }
 
+/// What `init()` resolves (console by default) from `env`.
+fn init_config(env: &'static [(&'static str, &'static str)]) -> Config {
+    let lookup = |name: &str| {
+        env.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    };
+    Config::resolve(&lookup, &[ExporterKind::Console])
+}
+
+#[test]
+fn an_otlp_endpoint_alone_chooses_otlp_for_init() {
+    let neither = init_config(&[]);
+    assert_eq!(neither.exporters, vec![ExporterKind::Console]);
+    assert_eq!(neither.otlp_chosen_by, None);
+
+    let generic = init_config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")]);
+    assert_eq!(generic.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(generic.otlp_chosen_by, Some("OTEL_EXPORTER_OTLP_ENDPOINT"));
+    assert_no_warnings(&generic);
+
+    let traces = init_config(&[(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "http://127.0.0.1:4318/v1/traces",
+    )]);
+    assert_eq!(traces.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(
+        traces.otlp_chosen_by,
+        Some("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    );
+
+    // The exporter variable wins over the inference.
+    let explicit = init_config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+        ("OTEL_TRACES_EXPORTER", "console"),
+    ]);
+    assert_eq!(explicit.exporters, vec![ExporterKind::Console]);
+    assert_eq!(explicit.otlp_chosen_by, None);
+
+    // An empty endpoint counts as unset.
+    let empty = init_config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", " ")]);
+    assert_eq!(empty.exporters, vec![ExporterKind::Console]);
+}
+
 #[test]
 fn traces_exporter_none_with_others_is_dropped() {
     let config = config(&[("OTEL_TRACES_EXPORTER", "none,otlp")]);

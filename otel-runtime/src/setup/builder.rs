@@ -12,6 +12,7 @@ use super::guard::TracingGuard;
 use super::pipeline::Pipeline;
 use crate::config::resource::{self, CodeResource};
 use crate::config::{check_url, Config, ConsoleFormat, ExporterKind, Protocol};
+use crate::export::on_end::ExportOnEnd;
 use crate::{propagation, warn};
 
 /// Why [`Builder::install`] failed: a setting given in code is invalid, or an exporter could not
@@ -57,7 +58,12 @@ pub struct Builder {
     otlp_protocol: Option<Protocol>,
     lookup: Option<Lookup>,
     provider: TracerProviderBuilder,
+    custom_exporters: Vec<CustomExporter>,
 }
+
+/// Adds an exporter given to [`Builder::with_exporter`] to the pipeline, once the batch settings
+/// are known.
+type CustomExporter = Box<dyn FnOnce(&mut Pipeline, &Config) -> Result<(), SetupError>>;
 
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,6 +90,7 @@ pub fn builder() -> Builder {
         otlp_protocol: None,
         lookup: None,
         provider: SdkTracerProvider::builder(),
+        custom_exporters: Vec::new(),
     }
 }
 
@@ -151,10 +158,24 @@ impl Builder {
         self
     }
 
-    /// Adds an exporter of your own, fed span by span as each ends (a simple processor): for
-    /// tests ([`crate::InMemoryExporter`]) or custom sinks.
+    /// Adds an exporter of your own, behind a batch processor of its own (the `OTEL_BSP_*`
+    /// settings): it exports on a worker thread, never on the thread that ends a span, and its
+    /// drops are counted in [`TracingGuard::export_stats`].
     pub fn with_exporter(mut self, exporter: impl SpanExporter + 'static) -> Self {
-        self.provider = self.provider.with_simple_exporter(exporter);
+        self.custom_exporters
+            .push(Box::new(move |pipeline: &mut Pipeline, config: &Config| {
+                pipeline.add_batched(exporter, config.batch, "custom exporter")
+            }));
+        self
+    }
+
+    /// Adds an exporter fed synchronously, span by span, on the thread that ends each span (a
+    /// simple processor): for tests that read an [`InMemoryExporter`](crate::InMemoryExporter)
+    /// right after the code under test returns. A slow exporter here slows the application.
+    pub fn with_synchronous_exporter(mut self, exporter: impl SpanExporter + 'static) -> Self {
+        self.provider = self
+            .provider
+            .with_span_processor(ExportOnEnd::new(exporter));
         self
     }
 
@@ -170,6 +191,12 @@ impl Builder {
         for warning in &config.warnings {
             warn::report(warning);
         }
+        if let Some(variable) = config.otlp_chosen_by {
+            warn::notice(format_args!(
+                "{variable} is set and OTEL_TRACES_EXPORTER is not: exporting spans with OTLP \
+                 (set OTEL_TRACES_EXPORTER=console to print them instead)"
+            ));
+        }
         let propagator = propagation::from_kinds(&config.propagators);
         if config.disabled {
             // No spans; the no-op tracer still hands incoming trace context on.
@@ -179,7 +206,10 @@ impl Builder {
             return Ok(TracingGuard::disabled());
         }
 
-        let pipeline = Pipeline::build(self.provider, &config, self.console_writer)?;
+        let mut pipeline = Pipeline::build(self.provider, &config, self.console_writer)?;
+        for add in self.custom_exporters {
+            add(&mut pipeline, &config)?;
+        }
         let sampler = self.sampler.unwrap_or_else(|| config.sampler.to_sampler());
         let resource = resource::build(
             config.service_name.as_deref(),

@@ -68,8 +68,10 @@ impl TracingGuard {
         }
     }
 
-    /// What became of the spans handed to the batch (OTLP) exporters so far: exported, dropped
-    /// by cause, pending. All zero for exporters that write each span as it ends (console).
+    /// What became of the spans handed to the batch processors so far (console, OTLP and
+    /// [`Builder::with_exporter`](crate::Builder::with_exporter) exporters): exported, dropped
+    /// by cause, pending. Exporters added with
+    /// [`with_synchronous_exporter`](crate::Builder::with_synchronous_exporter) are not counted.
     ///
     /// Shutdown prints these counts on one line on stderr when a span was dropped.
     pub fn export_stats(&self) -> ExportStats {

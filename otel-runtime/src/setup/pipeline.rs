@@ -3,19 +3,20 @@
 use std::io::Write;
 use std::time::Duration;
 
-use opentelemetry_sdk::trace::TracerProviderBuilder;
+use opentelemetry_sdk::trace::{SpanExporter, TracerProviderBuilder};
 
 use super::builder::SetupError;
 use super::DEFAULT_SHUTDOWN_TIMEOUT;
-use crate::config::{Config, ExporterKind, OtlpConfig, Protocol, Warning};
-use crate::export::batch::StatsHandle;
+use crate::config::{BatchSettings, Config, ExporterKind, OtlpConfig, Protocol, Warning};
+use crate::export::batch::{BatchProcessor, StatsHandle};
 use crate::export::console::ConsoleExporter;
-use crate::export::on_end::ExportOnEnd;
 use crate::export::otlp;
 use crate::warn;
 
 /// Added to the OTLP export timeout at shutdown, for the processor to hand the result back.
 const SHUTDOWN_MARGIN: Duration = Duration::from_secs(2);
+/// The longest an ended span waits before the console prints it.
+const CONSOLE_DELAY: Duration = Duration::from_millis(100);
 
 /// A provider with its exporters added, and what the guard needs to shut them down.
 pub(super) struct Pipeline {
@@ -41,7 +42,7 @@ impl Pipeline {
         };
         for kind in &config.exporters {
             match kind {
-                ExporterKind::Console => pipeline.add_console(config, console_writer.take()),
+                ExporterKind::Console => pipeline.add_console(config, console_writer.take())?,
                 ExporterKind::Otlp => pipeline.add_otlp(config)?,
                 ExporterKind::None => {}
             }
@@ -49,15 +50,44 @@ impl Pipeline {
         Ok(pipeline)
     }
 
-    fn add_console(&mut self, config: &Config, writer: Option<Box<dyn Write + Send>>) {
+    /// The console, behind a batch processor of its own: spans are formatted and written on
+    /// its worker thread, never on the thread that ends them, so a console nobody reads (a full
+    /// pipe) drops and counts spans instead of stalling the application.
+    fn add_console(
+        &mut self,
+        config: &Config,
+        writer: Option<Box<dyn Write + Send>>,
+    ) -> Result<(), SetupError> {
         let exporter = match writer {
             Some(writer) => ConsoleExporter::to_writer(writer),
             None => ConsoleExporter::stdout(),
         };
         let format = config.console_format.unwrap_or_default();
+        let settings = BatchSettings {
+            schedule_delay: CONSOLE_DELAY.min(config.batch.schedule_delay),
+            ..config.batch
+        };
+        self.add_batched(exporter.with_format(format), settings, "console output")
+    }
+
+    /// Adds `exporter` behind a batch processor named `name` (in its warnings) with `settings`.
+    pub(super) fn add_batched<E: SpanExporter + 'static>(
+        &mut self,
+        exporter: E,
+        settings: BatchSettings,
+        name: &str,
+    ) -> Result<(), SetupError> {
+        let processor = BatchProcessor::builder(exporter)
+            .with_settings(settings)
+            .with_name(name)
+            .build()
+            .map_err(|error| {
+                SetupError(format!("{name}: cannot start its worker thread: {error}"))
+            })?;
+        self.stats.push(processor.stats_reader());
         let provider = std::mem::take(&mut self.provider);
-        self.provider =
-            provider.with_span_processor(ExportOnEnd::new(exporter.with_format(format)));
+        self.provider = provider.with_span_processor(processor);
+        Ok(())
     }
 
     fn add_otlp(&mut self, config: &Config) -> Result<(), SetupError> {

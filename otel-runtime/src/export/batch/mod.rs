@@ -457,7 +457,11 @@ impl<E: SpanExporter> Worker<E> {
                 continue;
             }
             let deadline = work.shutdown.as_ref().map(|(_, deadline)| *deadline);
-            let result = self.export_all(&mut taken, deadline);
+            let mut result = self.export_all(&mut taken, deadline);
+            if !work.flushes.is_empty() {
+                // Exporters that hold spans back (the tree console) hand them over too.
+                result = result.and(self.exporter.force_flush());
+            }
             next_export = Instant::now() + self.schedule_delay;
             for flush in work.flushes {
                 let _ = flush.send(copy_result(&result));
