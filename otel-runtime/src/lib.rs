@@ -50,6 +50,7 @@ pub use export::batch::{
 };
 pub use export::console::{ConsoleExporter, SpanJson, SpanLine, TraceTree};
 pub use export::memory::InMemoryExporter;
+pub use export::value_limit::DEFAULT_REQUEST_VALUE_LIMIT;
 pub use instrument::{
     current_span, tracer_provider_changed, AttributeValue, CurrentSpan, IntoLink, IntoParent,
     CANCELLED_ATTRIBUTE, PANIC_EXCEPTION_TYPE, RETURN_VALUE_ATTRIBUTE,

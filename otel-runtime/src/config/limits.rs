@@ -1,7 +1,7 @@
 //! The span limit variables: `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`,
 //! `OTEL_SPAN_LINK_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`,
 //! `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`, and `OTEL_ATTRIBUTE_COUNT_LIMIT` as the fallback of the
-//! three attribute counts.
+//! three attribute counts; and the attribute value length variables.
 
 use opentelemetry_sdk::trace::SpanLimits;
 
@@ -9,6 +9,29 @@ use super::env::Env;
 
 /// Every limit defaults to 128, as specified.
 const DEFAULT_LIMIT: usize = 128;
+
+/// `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`, else `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`: the
+/// longest string attribute value in characters (`None`, no limit, when both are unset).
+pub(crate) fn value_length_limit(env: &mut Env<'_>) -> Option<usize> {
+    const SPAN: &str = "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+    const GENERAL: &str = "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT";
+    let name = [SPAN, GENERAL]
+        .into_iter()
+        .find(|name| env.get(name).is_some())?;
+    let value = env.get(name)?;
+    match value.trim().parse::<usize>() {
+        Ok(limit) => Some(limit),
+        Err(_) => {
+            env.invalid(
+                name,
+                &value,
+                "a non-negative integer (characters)",
+                "no limit",
+            );
+            None
+        }
+    }
+}
 
 /// Reads the span limits.
 pub(crate) fn span_limits(env: &mut Env<'_>) -> SpanLimits {

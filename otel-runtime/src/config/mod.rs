@@ -95,6 +95,9 @@ pub struct Config {
     pub batch: BatchSettings,
     /// The span limit variables.
     pub span_limits: SpanLimits,
+    /// `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` / `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`: the longest
+    /// string attribute value in characters, if set.
+    pub attribute_value_length_limit: Option<usize>,
     /// What was invalid, in the order read.
     pub warnings: Vec<Warning>,
 }
@@ -132,6 +135,7 @@ impl Config {
         let propagators = propagators::propagators(&mut env);
         let batch = batch::batch(&mut env);
         let span_limits = limits::span_limits(&mut env);
+        let attribute_value_length_limit = limits::value_length_limit(&mut env);
         Self {
             disabled,
             service_name,
@@ -144,6 +148,7 @@ impl Config {
             propagators,
             batch,
             span_limits,
+            attribute_value_length_limit,
             warnings: env.warnings,
         }
     }

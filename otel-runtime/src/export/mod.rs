@@ -6,3 +6,4 @@ pub(crate) mod console;
 pub(crate) mod memory;
 pub(crate) mod on_end;
 pub(crate) mod otlp;
+pub(crate) mod value_limit;

@@ -10,17 +10,20 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
+use super::value_limit::ValueLengthLimit;
 use crate::recover::lock;
 
 #[derive(Debug)]
 pub(crate) struct ExportOnEnd<E> {
     exporter: Mutex<E>,
+    value_limit: ValueLengthLimit,
 }
 
 impl<E: SpanExporter> ExportOnEnd<E> {
-    pub(crate) fn new(exporter: E) -> Self {
+    pub(crate) fn new(exporter: E, value_limit: ValueLengthLimit) -> Self {
         Self {
             exporter: Mutex::new(exporter),
+            value_limit,
         }
     }
 
@@ -32,10 +35,11 @@ impl<E: SpanExporter> ExportOnEnd<E> {
 impl<E: SpanExporter> SpanProcessor for ExportOnEnd<E> {
     fn on_start(&self, _span: &mut Span, _cx: &Context) {}
 
-    fn on_end(&self, span: SpanData) {
+    fn on_end(&self, mut span: SpanData) {
         if !span.span_context.is_sampled() {
             return;
         }
+        self.value_limit.apply(&mut span);
         let exporter = self.exporter();
         // A console write that fails (closed stdout) has nowhere to be reported.
         let _ = futures_executor::block_on(exporter.export(vec![span]));

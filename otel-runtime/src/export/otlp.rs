@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use super::batch::BatchProcessor;
+use super::value_limit::ValueLengthLimit;
 use crate::config::{BatchSettings, OtlpConfig, Protocol};
 
 /// Whether this build can export with `protocol` (cargo features `otlp-http`, `otlp-grpc`).
@@ -30,10 +31,15 @@ pub(crate) fn export_timeout(config: &OtlpConfig, batch: &BatchSettings) -> Dura
     config.timeout.min(batch.export_timeout)
 }
 
+/// The most span data one export carries (estimated): under gRPC's default 4 MiB message limit
+/// of collectors, with room for the resource and the estimate's error.
+const MAX_EXPORT_BYTES: usize = 3 * 1024 * 1024;
+
 /// The batch span processor exporting to the collector `config` names.
 pub(crate) fn batch_processor(
     config: &OtlpConfig,
     batch: &BatchSettings,
+    value_limit: ValueLengthLimit,
 ) -> Result<BatchProcessor, String> {
     let timeout = export_timeout(config, batch);
     let settings = BatchSettings {
@@ -45,10 +51,14 @@ pub(crate) fn batch_processor(
         Protocol::HttpProtobuf => BatchProcessor::builder(http::exporter(config, timeout)?)
             .with_settings(settings)
             .with_name(name)
+            .with_value_length_limit(value_limit.0)
+            .with_max_batch_bytes(MAX_EXPORT_BYTES)
             .build(),
         Protocol::Grpc => BatchProcessor::builder(grpc::exporter(config, timeout)?)
             .with_settings(settings)
             .with_name(name)
+            .with_value_length_limit(value_limit.0)
+            .with_max_batch_bytes(MAX_EXPORT_BYTES)
             .build(),
     };
     started.map_err(|error| format!("OTLP export: cannot start its worker thread: {error}"))

@@ -55,7 +55,7 @@ fn method_attributes_in<'k>(
             attributes.push(KeyValue::new(HTTP_REQUEST_METHOD, "_OTHER"));
             attributes.push(KeyValue::new(
                 HTTP_REQUEST_METHOD_ORIGINAL,
-                method.to_owned(),
+                crate::export::value_limit::request_value(method),
             ));
             "HTTP"
         }

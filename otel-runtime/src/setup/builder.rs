@@ -12,7 +12,6 @@ use super::guard::TracingGuard;
 use super::pipeline::Pipeline;
 use crate::config::resource::{self, CodeResource};
 use crate::config::{check_url, Config, ConsoleFormat, ExporterKind, Protocol};
-use crate::export::on_end::ExportOnEnd;
 use crate::{propagation, warn};
 
 /// Why [`Builder::install`] failed: a setting given in code is invalid, or an exporter could not
@@ -173,9 +172,11 @@ impl Builder {
     /// simple processor): for tests that read an [`InMemoryExporter`](crate::InMemoryExporter)
     /// right after the code under test returns. A slow exporter here slows the application.
     pub fn with_synchronous_exporter(mut self, exporter: impl SpanExporter + 'static) -> Self {
-        self.provider = self
-            .provider
-            .with_span_processor(ExportOnEnd::new(exporter));
+        self.custom_exporters
+            .push(Box::new(move |pipeline: &mut Pipeline, _: &Config| {
+                pipeline.add_synchronous(exporter);
+                Ok(())
+            }));
         self
     }
 

@@ -10,7 +10,9 @@ use super::DEFAULT_SHUTDOWN_TIMEOUT;
 use crate::config::{BatchSettings, Config, ExporterKind, OtlpConfig, Protocol, Warning};
 use crate::export::batch::{BatchProcessor, StatsHandle};
 use crate::export::console::ConsoleExporter;
+use crate::export::on_end::ExportOnEnd;
 use crate::export::otlp;
+use crate::export::value_limit::{self, ValueLengthLimit};
 use crate::warn;
 
 /// Added to the OTLP export timeout at shutdown, for the processor to hand the result back.
@@ -25,6 +27,8 @@ pub(super) struct Pipeline {
     pub(super) shutdown_timeout: Duration,
     /// The export counts of the batch processors.
     pub(super) stats: Vec<StatsHandle>,
+    /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, applied by every processor.
+    value_limit: ValueLengthLimit,
 }
 
 impl Pipeline {
@@ -39,7 +43,9 @@ impl Pipeline {
             provider,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             stats: Vec::new(),
+            value_limit: ValueLengthLimit(config.attribute_value_length_limit),
         };
+        value_limit::set_request_value_limit(config.attribute_value_length_limit);
         for kind in &config.exporters {
             match kind {
                 ExporterKind::Console => pipeline.add_console(config, console_writer.take())?,
@@ -70,6 +76,12 @@ impl Pipeline {
         self.add_batched(exporter.with_format(format), settings, "console output")
     }
 
+    /// Adds `exporter` fed on the thread that ends each span.
+    pub(super) fn add_synchronous<E: SpanExporter + 'static>(&mut self, exporter: E) {
+        let provider = std::mem::take(&mut self.provider);
+        self.provider = provider.with_span_processor(ExportOnEnd::new(exporter, self.value_limit));
+    }
+
     /// Adds `exporter` behind a batch processor named `name` (in its warnings) with `settings`.
     pub(super) fn add_batched<E: SpanExporter + 'static>(
         &mut self,
@@ -80,6 +92,7 @@ impl Pipeline {
         let processor = BatchProcessor::builder(exporter)
             .with_settings(settings)
             .with_name(name)
+            .with_value_length_limit(self.value_limit.0)
             .build()
             .map_err(|error| {
                 SetupError(format!("{name}: cannot start its worker thread: {error}"))
@@ -92,7 +105,8 @@ impl Pipeline {
 
     fn add_otlp(&mut self, config: &Config) -> Result<(), SetupError> {
         let otlp_config = supported_protocol(config.otlp.clone())?;
-        let processor = otlp::batch_processor(&otlp_config, &config.batch).map_err(SetupError)?;
+        let processor = otlp::batch_processor(&otlp_config, &config.batch, self.value_limit)
+            .map_err(SetupError)?;
         self.stats.push(processor.stats_reader());
         let provider = std::mem::take(&mut self.provider);
         self.provider = provider.with_span_processor(processor);

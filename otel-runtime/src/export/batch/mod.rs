@@ -36,6 +36,7 @@ use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
+mod size;
 mod stats;
 #[cfg(test)]
 mod tests;
@@ -43,6 +44,7 @@ mod tests;
 pub use stats::{export_stats, ExportStats, StatsHandle};
 pub(crate) use stats::{set_installed, sum, StatsSource};
 
+use super::value_limit::ValueLengthLimit;
 use crate::config::BatchSettings;
 use crate::recover::{lock, panic_message};
 use crate::warn;
@@ -103,6 +105,8 @@ pub struct BatchProcessorBuilder<E> {
     exporter: E,
     settings: BatchSettings,
     name: String,
+    value_limit: ValueLengthLimit,
+    max_batch_bytes: Option<usize>,
 }
 
 impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
@@ -117,6 +121,21 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
     /// `OTLP export (http/protobuf) to http://127.0.0.1:4318/v1/traces`.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
+        self
+    }
+
+    /// Cuts string attribute values (and an error status's description) to `characters`
+    /// before export (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`), on the worker thread.
+    pub fn with_value_length_limit(mut self, characters: Option<usize>) -> Self {
+        self.value_limit = ValueLengthLimit(characters);
+        self
+    }
+
+    /// Keeps each export under about this many bytes of span data (a collector refuses larger
+    /// requests whole: gRPC's default limit is 4 MiB): a batch is split, and a span that alone
+    /// is larger is dropped and counted as an export failure.
+    pub fn with_max_batch_bytes(mut self, bytes: usize) -> Self {
+        self.max_batch_bytes = Some(bytes);
         self
     }
 
@@ -147,6 +166,7 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
             dropped_export_failed: AtomicU64::new(0),
             dropped_at_shutdown: AtomicU64::new(0),
             queue_full_warned: AtomicBool::new(false),
+            oversize_warned: AtomicBool::new(false),
         });
         let worker = Worker {
             shared: shared.clone(),
@@ -154,6 +174,8 @@ impl<E: SpanExporter + 'static> BatchProcessorBuilder<E> {
             schedule_delay: settings.schedule_delay,
             export_timeout: settings.export_timeout,
             health: Health::default(),
+            value_limit: self.value_limit,
+            max_batch_bytes: self.max_batch_bytes,
         };
         let handle = thread::Builder::new()
             .name("otel-runtime-batch-export".to_owned())
@@ -174,6 +196,8 @@ impl BatchProcessor {
             exporter,
             settings: BatchSettings::default(),
             name: "span export".to_owned(),
+            value_limit: ValueLengthLimit::default(),
+            max_batch_bytes: None,
         }
     }
 
@@ -228,6 +252,7 @@ struct Shared {
     dropped_export_failed: AtomicU64,
     dropped_at_shutdown: AtomicU64,
     queue_full_warned: AtomicBool,
+    oversize_warned: AtomicBool,
 }
 
 impl fmt::Debug for Shared {
@@ -431,6 +456,8 @@ struct Worker<E> {
     schedule_delay: Duration,
     export_timeout: Duration,
     health: Health,
+    value_limit: ValueLengthLimit,
+    max_batch_bytes: Option<usize>,
 }
 
 /// What the worker took from the shared state in one go.
@@ -505,6 +532,41 @@ impl<E: SpanExporter> Worker<E> {
         }
     }
 
+    /// How many of `spans` (from the front) the next export takes: at most a batch, and, with
+    /// a byte limit, only as many as fit in it.
+    fn next_batch_len(&self, spans: &mut [SpanData]) -> usize {
+        let most = spans.len().min(self.shared.batch_size);
+        let Some(max_bytes) = self.max_batch_bytes else {
+            for span in &mut spans[..most] {
+                self.value_limit.apply(span);
+            }
+            return most;
+        };
+        let mut bytes = 0;
+        for (index, span) in spans[..most].iter_mut().enumerate() {
+            self.value_limit.apply(span);
+            bytes += size::estimated_bytes(span);
+            if bytes > max_bytes {
+                return index;
+            }
+        }
+        most
+    }
+
+    /// Counts a span too large for any export as failed, with one warning.
+    fn drop_oversized(&mut self, span: SpanData) {
+        self.shared.settle(1, Outcome::ExportFailed);
+        if !self.shared.oversize_warned.swap(true, Ordering::Relaxed) {
+            warn::problem(format_args!(
+                "{}: a span of about {} bytes (\"{}\") is larger than one export may be; it is \
+                 dropped (set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to cut long attribute values)",
+                self.shared.name,
+                size::estimated_bytes(&span),
+                crate::warn::OneLine(&span.name),
+            ));
+        }
+    }
+
     /// Exports `spans` in batches; during shutdown, stops at `deadline` or at the first failure
     /// and counts the rest as dropped at shutdown. Returns the first error.
     fn export_all(
@@ -521,7 +583,12 @@ impl<E: SpanExporter> Worker<E> {
                     break;
                 }
             }
-            let count = spans.len().min(self.shared.batch_size);
+            let count = self.next_batch_len(spans);
+            if count == 0 {
+                // The first span alone is over the size limit: no collector would take it.
+                self.drop_oversized(spans.remove(0));
+                continue;
+            }
             // A vector of its own for the exporter; `spans` keeps its capacity for the queue.
             let batch: Vec<SpanData> = spans.drain(..count).collect();
             let mut deadline = Instant::now() + self.export_timeout;

@@ -14,6 +14,7 @@ use opentelemetry_semantic_conventions::attribute::{
     URL_QUERY, URL_SCHEME, USER_AGENT_ORIGINAL,
 };
 
+use crate::export::value_limit::request_value;
 use crate::http::attributes::{default_port, protocol_version, redacted_query};
 
 /// Appends every request attribute of `request` to `attributes`.
@@ -30,18 +31,18 @@ pub(super) fn request_attributes(request: &HttpRequest, attributes: &mut Vec<Key
         attributes.push(KeyValue::new(NETWORK_PEER_PORT, i64::from(peer.port())));
     }
     if let Some(agent) = header_str(request.headers(), &USER_AGENT) {
-        attributes.push(KeyValue::new(USER_AGENT_ORIGINAL, agent.to_owned()));
+        attributes.push(KeyValue::new(USER_AGENT_ORIGINAL, request_value(agent)));
     }
     attributes.extend(protocol_version(request.version()));
 }
 
 /// `url.path`, and `url.query` (redacted) when there is one.
 fn url_attributes(request: &HttpRequest, attributes: &mut Vec<KeyValue>) {
-    attributes.push(KeyValue::new(URL_PATH, request.path().to_owned()));
+    attributes.push(KeyValue::new(URL_PATH, request_value(request.path())));
     if !request.query_string().is_empty() {
         attributes.push(KeyValue::new(
             URL_QUERY,
-            redacted_query(request.query_string()).into_owned(),
+            request_value(&redacted_query(request.query_string())),
         ));
     }
 }
@@ -62,11 +63,11 @@ fn has_proxy_headers(headers: &HeaderMap) -> bool {
 /// Scheme, server and client as the proxy headers give them.
 fn proxied_attributes(request: &HttpRequest, attributes: &mut Vec<KeyValue>) {
     let info = request.connection_info();
-    attributes.push(KeyValue::new(URL_SCHEME, info.scheme().to_owned()));
+    attributes.push(KeyValue::new(URL_SCHEME, request_value(info.scheme())));
     push_server(info.host(), info.scheme(), attributes);
     if let Some(client) = info.realip_remote_addr() {
         let (client, _) = split_host_port(client);
-        attributes.push(KeyValue::new(CLIENT_ADDRESS, client.to_owned()));
+        attributes.push(KeyValue::new(CLIENT_ADDRESS, request_value(client)));
     }
 }
 
@@ -92,7 +93,7 @@ fn direct_attributes(request: &HttpRequest, peer_ip: Option<&str>, attributes: &
 /// `server.address` and `server.port` (the scheme's default port when `host` has none).
 fn push_server(host: &str, scheme: &str, attributes: &mut Vec<KeyValue>) {
     let (address, port) = split_host_port(host);
-    attributes.push(KeyValue::new(SERVER_ADDRESS, address.to_owned()));
+    attributes.push(KeyValue::new(SERVER_ADDRESS, request_value(address)));
     if let Some(port) = port.or_else(|| default_port(scheme)) {
         attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
     }
@@ -222,6 +223,20 @@ mod tests {
         assert_eq!(split_host_port("[::1]:80"), ("::1", Some(80)));
         assert_eq!(split_host_port("[::1]"), ("::1", None));
         assert_eq!(split_host_port("::1"), ("::1", None));
+    }
+
+    #[test]
+    fn request_values_are_capped() {
+        let long_agent = "a".repeat(10_000);
+        let attributes = attributes_of(
+            TestRequest::get()
+                .uri(&format!("/{}", "p".repeat(10_000)))
+                .insert_header((USER_AGENT, long_agent.as_str()))
+                .peer_addr(peer()),
+        );
+        let cap = crate::export::value_limit::DEFAULT_REQUEST_VALUE_LIMIT;
+        assert_eq!(attributes[USER_AGENT_ORIGINAL].as_str().len(), cap);
+        assert_eq!(attributes[URL_PATH].as_str().len(), cap);
     }
 
     #[test]
