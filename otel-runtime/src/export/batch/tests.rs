@@ -375,3 +375,64 @@ fn a_panicking_exporter_fails_its_batch_not_the_worker() {
     assert_eq!((stats.exported, stats.dropped_export_failed), (1, 1));
     processor.shutdown().expect("shuts down");
 }
+
+/// A span carrying one string attribute of `bytes` bytes.
+fn large_span(index: u64, bytes: usize) -> SpanData {
+    let mut span = span(index, true);
+    span.attributes
+        .push(opentelemetry::KeyValue::new("payload", "x".repeat(bytes)));
+    span
+}
+
+#[test]
+fn exports_are_split_to_stay_under_the_byte_limit() {
+    const MIB: usize = 1024 * 1024;
+    let exporter = Recorder::default();
+    let processor = BatchProcessor::builder(exporter.clone())
+        .with_settings(settings(64, 64, 60_000, 5_000))
+        .with_name("test export")
+        .with_max_batch_bytes(3 * MIB)
+        .build()
+        .expect("the worker starts");
+    for index in 0..10 {
+        processor.on_end(large_span(index, MIB));
+    }
+    // One span alone over the limit: dropped and counted, the others still exported.
+    processor.on_end(large_span(10, 4 * MIB));
+    processor.force_flush().expect("flushed");
+    let sizes = exporter.batch_sizes();
+    assert!(
+        sizes.iter().all(|size| *size <= 2),
+        "at most two 1 MiB spans per 3 MiB export: {sizes:?}"
+    );
+    assert_eq!(exporter.exported(), 10);
+    let stats = processor.stats();
+    assert_eq!(stats.exported, 10);
+    assert_eq!(stats.dropped_export_failed, 1);
+    assert_eq!(stats.pending, 0);
+}
+
+#[test]
+fn value_length_limit_cuts_before_export() {
+    #[derive(Clone, Debug, Default)]
+    struct Longest(Arc<AtomicUsize>);
+    impl SpanExporter for Longest {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            for span in &batch {
+                for kv in &span.attributes {
+                    self.0.fetch_max(kv.value.as_str().chars().count(), Ordering::SeqCst);
+                }
+            }
+            Ok(())
+        }
+    }
+    let longest = Longest::default();
+    let processor = BatchProcessor::builder(longest.clone())
+        .with_settings(settings(8, 8, 60_000, 5_000))
+        .with_value_length_limit(Some(64))
+        .build()
+        .expect("the worker starts");
+    processor.on_end(large_span(0, 5_000));
+    processor.force_flush().expect("flushed");
+    assert_eq!(longest.0.load(Ordering::SeqCst), 64);
+}
