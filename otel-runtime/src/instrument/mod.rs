@@ -49,5 +49,5 @@ pub(crate) use span::start_span;
 #[cfg(any(feature = "awc", feature = "reqwest"))]
 pub(crate) use span::ClientSpan;
 pub use span::{enrich_span, start_traced, Parent, Started};
-pub(crate) use tracer::sdk_provider_installed;
+pub(crate) use tracer::{provider_generation, sdk_provider_installed};
 pub use tracer::{tracer_provider_changed, TracerCell};

@@ -28,12 +28,18 @@ pub fn tracer_provider_changed() {
     PROVIDER_GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
+/// The generation of the provider installed now: it changes whenever one is installed.
+pub(crate) fn provider_generation() -> u64 {
+    PROVIDER_GENERATION.load(Ordering::Acquire)
+}
+
 /// Records that `provider` has just been installed as the global provider, so call sites use
 /// its tracers without going through the global (boxed) provider.
-pub(crate) fn sdk_provider_installed(provider: SdkTracerProvider) {
+pub(crate) fn sdk_provider_installed(provider: SdkTracerProvider) -> u64 {
     let mut slot = lock(&SDK_PROVIDER);
     let generation = PROVIDER_GENERATION.fetch_add(1, Ordering::AcqRel) + 1;
     *slot = Some((generation, provider));
+    generation
 }
 
 /// The tracer a call site uses.

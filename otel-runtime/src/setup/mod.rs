@@ -28,7 +28,13 @@ pub fn init() -> TracingGuard {
 
 /// Installs `provider` as the global tracer provider, so `#[traced]` spans go to it.
 pub fn set_tracer_provider(provider: SdkTracerProvider) {
-    global::set_tracer_provider(provider.clone());
     // `#[traced]` call sites then use this provider's tracers directly, not the boxed global.
-    crate::instrument::sdk_provider_installed(provider);
+    install_provider(provider);
+}
+
+/// Installs `provider` globally and returns its generation (see
+/// [`crate::instrument::provider_generation`]).
+pub(crate) fn install_provider(provider: SdkTracerProvider) -> u64 {
+    global::set_tracer_provider(provider.clone());
+    crate::instrument::sdk_provider_installed(provider)
 }

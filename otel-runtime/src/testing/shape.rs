@@ -1,89 +1,10 @@
-//! Capturing the spans a test makes, through the same global provider `#[traced]` uses, and
-//! asserting a whole trace's shape in one readable statement ([`assert_trace_shape`]).
+//! Readable assertions on spans: one-line descriptions, parent links, and a whole trace's shape
+//! in one statement ([`assert_trace_shape`]).
 
-use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
-
-use crate::recover::lock;
-use crate::{InMemoryExporter, TracingGuard};
-
-/// Serialises captures: the tracer provider is global to the process.
-static CAPTURE_LOCK: Mutex<()> = Mutex::new(());
-
-/// Spans captured in memory for the duration of a test. Holding it installs a provider that
-/// exports synchronously to memory; other captures in the same process wait until it is dropped.
-///
-/// ```
-/// use otel_runtime::traced;
-///
-/// #[traced]
-/// fn work() {}
-///
-/// let capture = otel_runtime::testing::capture();
-/// work();
-/// assert_eq!(capture.span("work").name, "work");
-/// ```
-pub struct Capture {
-    exporter: InMemoryExporter,
-    _tracing: TracingGuard,
-    _lock: MutexGuard<'static, ()>,
-}
-
-/// Installs an in-memory provider globally (with the default propagators) and returns its spans'
-/// handle.
-pub fn capture() -> Capture {
-    // A test that panicked while capturing leaves nothing half-done behind the lock.
-    let lock = lock(&CAPTURE_LOCK);
-    let exporter = InMemoryExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    Capture {
-        exporter,
-        _tracing: TracingGuard::install(provider),
-        _lock: lock,
-    }
-}
-
-impl std::fmt::Debug for Capture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Capture")
-            .field("spans", &self.exporter.finished_spans().len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Capture {
-    /// Every span ended so far, in the order they ended.
-    pub fn spans(&self) -> Vec<SpanData> {
-        self.exporter.finished_spans()
-    }
-
-    /// The only ended span named `name`.
-    ///
-    /// # Panics
-    /// If there is no such span or more than one, listing the spans there are.
-    pub fn span(&self, name: &str) -> SpanData {
-        let spans = self.spans();
-        let mut matching = spans.iter().filter(|span| span.name == name);
-        match (matching.next(), matching.next()) {
-            (Some(span), None) => span.clone(),
-            (first, _) => panic!(
-                "expected exactly one span named {name:?}, found {}; spans: {}",
-                if first.is_some() { "several" } else { "none" },
-                describe(&spans)
-            ),
-        }
-    }
-
-    /// Forgets the spans ended so far.
-    pub fn reset(&self) {
-        self.exporter.reset();
-    }
-}
+use opentelemetry_sdk::trace::SpanData;
 
 /// `name (KIND) parent=…` for each span, for assertion messages.
 pub fn describe(spans: &[SpanData]) -> String {
@@ -334,16 +255,6 @@ fn normalize_shape(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-impl Capture {
-    /// Asserts the shape of every span ended so far; see [`assert_trace_shape`].
-    ///
-    /// # Panics
-    /// If the shapes differ, showing both.
-    pub fn assert_trace(&self, expected: &str) {
-        assert_trace_shape(&self.spans(), expected);
-    }
 }
 
 #[cfg(test)]
