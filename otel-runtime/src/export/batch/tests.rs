@@ -420,7 +420,8 @@ fn value_length_limit_cuts_before_export() {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
             for span in &batch {
                 for kv in &span.attributes {
-                    self.0.fetch_max(kv.value.as_str().chars().count(), Ordering::SeqCst);
+                    self.0
+                        .fetch_max(kv.value.as_str().chars().count(), Ordering::SeqCst);
                 }
             }
             Ok(())
