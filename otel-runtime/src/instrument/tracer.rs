@@ -58,6 +58,9 @@ struct Cached {
     tracer: CachedTracer,
 }
 
+/// Compiles only for `T: Send + Sync`.
+const fn assert_send_sync<T: Send + Sync>() {}
+
 /// The tracer of one `#[traced]` call site, fetched from the installed provider on first use.
 #[doc(hidden)]
 pub struct TracerCell {
@@ -101,7 +104,10 @@ impl TracerCell {
     #[inline]
     fn cached(&self) -> &'static Cached {
         let generation = PROVIDER_GENERATION.load(Ordering::Acquire);
-        // SAFETY: the pointer is null or comes from `Box::leak` in `refill` and is never freed.
+        // SAFETY: the pointer is null or comes from `Box::leak` in `refill` and is never freed;
+        // the entry is immutable and shared across threads, which `Cached: Send + Sync` (checked
+        // below at compile time) makes sound.
+        const _: () = assert_send_sync::<Cached>();
         match unsafe { self.cached.load(Ordering::Acquire).as_ref() } {
             Some(cached) if cached.generation == generation => cached,
             _ => self.refill(generation),
