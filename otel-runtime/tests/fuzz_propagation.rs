@@ -93,6 +93,23 @@ fn check_round_trip(propagator: &dyn TextMapPropagator, headers: &Headers) -> Sp
     span_context
 }
 
+/// The baggage of `cx`, sorted.
+fn entries(cx: &Context) -> Vec<(String, String, String)> {
+    let mut entries: Vec<_> = cx
+        .baggage()
+        .iter()
+        .map(|(key, (value, metadata))| {
+            (
+                key.to_string(),
+                value.to_string(),
+                metadata.as_str().to_owned(),
+            )
+        })
+        .collect();
+    entries.sort();
+    entries
+}
+
 /// Any text of printable ASCII (what header values mostly are) or any Unicode at all.
 fn header_text(max: usize) -> impl Strategy<Value = String> {
     prop_oneof![
@@ -128,7 +145,9 @@ fn traceparent() -> impl Strategy<Value = String> {
 fn tracestate_member() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-z][a-z0-9_*/-]{0,20}=[!-+--<>-~]{1,20}",
-        "[a-z0-9]{1,10}@[a-z][a-z0-9_*/-]{0,14}=[!-+--<>-~]{0,10}",
+        // `@` anywhere after the first character, as often as it comes.
+        "[a-z0-9][a-z0-9_*/@-]{0,20}=[!-+--<>-~]{0,10}",
+        "(k|k@|k@@)[a-z]{0,3}=[0-9]",
         "[ -~]{0,30}",
     ]
 }
@@ -172,6 +191,11 @@ proptest! {
         if let Some(state) = written.get("tracestate") {
             prop_assert!(state.split(',').count() <= 32, "{state}");
             prop_assert!(state.is_ascii());
+            let mut keys: Vec<&str> = state.split(',').filter_map(|member| member.split_once('=')).map(|(key, _)| key).collect();
+            let count = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            prop_assert_eq!(keys.len(), count, "a key written twice: {}", state);
         }
     }
 
@@ -193,6 +217,12 @@ proptest! {
         prop_assert!(baggage.len() <= 64, "{} entries", baggage.len());
         let bytes: usize = baggage.iter().map(|(key, (value, _))| key.as_str().len() + value.as_str().len()).sum();
         prop_assert!(bytes <= 8192, "{bytes} bytes");
+        // Several lines read as the SDK reads them joined into one, in order.
+        if !lines.is_empty() {
+            let joined = Headers::new(&[("baggage", lines.join(","))]);
+            let sdk = opentelemetry_sdk::propagation::BaggagePropagator::new().extract(&joined);
+            prop_assert_eq!(entries(&cx), entries(&sdk));
+        }
     }
 
     #[test]

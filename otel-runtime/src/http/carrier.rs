@@ -3,6 +3,8 @@
 use actix_http::header::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector};
 
+use crate::propagation::UNREADABLE_VALUE;
+
 /// Reads propagation headers from a request's headers (names are case-insensitive).
 #[derive(Debug)]
 pub struct HeaderExtractor<'a>(pub &'a HeaderMap);
@@ -17,14 +19,15 @@ impl Extractor for HeaderExtractor<'_> {
     }
 
     fn get_all(&self, key: &str) -> Option<Vec<&str>> {
-        // A value that is not visible ASCII still counts (as an invalid empty one), so that a
-        // second `traceparent` line cannot hide behind bad bytes.
-        let values: Vec<&str> = self
-            .0
-            .get_all(key)
-            .map(|value| value.to_str().unwrap_or(""))
-            .collect();
-        (!values.is_empty()).then_some(values)
+        // A value that is not visible ASCII still counts, as an invalid one, so that a second
+        // `traceparent` or a bad `tracestate` line cannot hide behind bad bytes. `Some` even
+        // when empty: the lookup ignores case, so propagators need not scan `keys()`.
+        let values = self.0.get_all(key);
+        Some(
+            values
+                .map(|value| value.to_str().unwrap_or(UNREADABLE_VALUE))
+                .collect(),
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 //! | `OTEL_PROPAGATORS` | propagator |
 //! |---|---|
 //! | `tracecontext` | [`TraceContextPropagator`]: strict W3C Trace Context Level 2 |
-//! | `baggage` | W3C `baggage` (opentelemetry-sdk's `BaggagePropagator`) |
+//! | `baggage` | W3C `baggage`: opentelemetry-sdk's `BaggagePropagator`, fed every `baggage` line |
 //! | `b3`, `b3multi` | [`B3Propagator`] with [`B3Encoding::Single`] or [`B3Encoding::Multiple`] |
 //! | `jaeger` | `JaegerPropagator`, only with the `jaeger-propagator` cargo feature |
 //!
@@ -13,6 +13,8 @@
 //! without the feature ignores `jaeger` in `OTEL_PROPAGATORS` with a warning.
 
 mod b3;
+mod baggage;
+mod carrier;
 mod hex;
 #[cfg(feature = "jaeger-propagator")]
 mod jaeger;
@@ -22,10 +24,13 @@ use opentelemetry::propagation::{
     Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
 };
 use opentelemetry::{global, Context};
-use opentelemetry_sdk::propagation::BaggagePropagator;
 
 use crate::config::PropagatorKind;
+use baggage::BaggagePropagator;
 use tracecontext::TraceContextPropagator;
+
+#[cfg(any(feature = "actix-web", feature = "awc"))]
+pub(crate) use carrier::UNREADABLE_VALUE;
 
 pub use b3::{B3Encoding, B3Propagator};
 #[cfg(feature = "jaeger-propagator")]
@@ -58,7 +63,7 @@ pub fn from_kinds(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
 fn one(kind: PropagatorKind) -> Option<Box<dyn TextMapPropagator + Send + Sync>> {
     Some(match kind {
         PropagatorKind::TraceContext => Box::new(TraceContextPropagator::new()),
-        PropagatorKind::Baggage => Box::new(BaggagePropagator::new()),
+        PropagatorKind::Baggage => Box::new(BaggagePropagator::default()),
         PropagatorKind::B3 => Box::new(B3Propagator::new(B3Encoding::Single)),
         PropagatorKind::B3Multi => Box::new(B3Propagator::new(B3Encoding::Multiple)),
         #[cfg(feature = "jaeger-propagator")]
@@ -74,6 +79,11 @@ pub fn install(propagator: impl TextMapPropagator + Send + Sync + 'static) {
 }
 
 /// The remote context carried by `carrier`, read with the installed propagator.
+///
+/// The runtime's propagators read every line of a header with [`Extractor::get_all`]; a carrier
+/// whose names are case-insensitive (an HTTP header map) should answer it with `Some(vec![])`
+/// for a missing header, which spares a scan of [`Extractor::keys`] for other spellings (see
+/// [Carriers](tracecontext#carriers)).
 pub fn extract(carrier: &dyn Extractor) -> Context {
     global::get_text_map_propagator(|propagator| propagator.extract(carrier))
 }

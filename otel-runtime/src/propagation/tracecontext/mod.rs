@@ -18,43 +18,45 @@
 //!   [`TraceFlags`]; every other bit is cleared. Unsampled contexts propagate like sampled ones.
 //!   See [The random trace-id flag](#the-random-trace-id-flag) for how `0x02` survives the SDK.
 //! * **`tracestate`**: several header lines are combined in order as if joined with `,`; empty
-//!   and whitespace-only list-members are skipped. At most 32 (non-empty) list-members, each key
-//!   and value valid per the grammar below, no key twice: any violation drops the *whole*
-//!   `tracestate` (the `traceparent` is still used), so a `tracestate` is forwarded either
-//!   exactly as received (minus optional whitespace and empty members) or not at all.
+//!   and whitespace-only list-members are skipped. A key that occurs again is dropped with its
+//!   value, the first occurrence kept (the specification lets vendors discard duplicate keys).
+//!   At most 32 (non-empty) list-members, each key and value valid per the grammar below, and
+//!   every line text: any violation (a header line with bytes that are not ASCII included)
+//!   drops the *whole* `tracestate` (the `traceparent` is still used), so a `tracestate` is
+//!   forwarded either as received (minus optional whitespace, empty members and repeated keys)
+//!   or not at all.
 //! * **Inject** writes nothing for an invalid span context, always writes version `00` with the
 //!   flags masked to `0x03`, and writes `tracestate` only when it is non-empty and itself valid
-//!   per the rules above (an application can put values into a [`TraceState`] that the W3C
-//!   grammar forbids, such as empty values or control characters; those are not sent).
+//!   per the rules above, keys repeated in it dropped (an application can put values into a
+//!   [`TraceState`] that the W3C grammar forbids, such as empty values or control characters;
+//!   those are not sent).
 //!
 //! # `tracestate` grammar
 //!
-//! Keys follow the Level 2 text, with the multi-tenant vendor format (`tenant@system`, from
-//! Level 1) for keys that contain an `@`, which is also what the public W3C test suite checks:
+//! The current W3C editor's draft, whose public test suite checks the same since commit
+//! "Fix tracestate key grammar tests" (w3c/trace-context#584):
 //!
 //! ```abnf
-//! key          = simple-key / multi-tenant-key
-//! simple-key   = ( lcalpha / DIGIT ) 0*255( keychar )          ; Level 2: may start with a digit
-//! multi-tenant-key = tenant-id "@" system-id
-//! tenant-id    = ( lcalpha / DIGIT ) 0*240( keychar )
-//! system-id    = lcalpha 0*13( keychar )
-//! keychar      = lcalpha / DIGIT / "_" / "-" / "*" / "/"
-//! value        = 0*255(chr) nblk-chr
-//! nblk-chr     = %x21-2B / %x2D-3C / %x3E-7E
-//! chr          = %x20 / nblk-chr
+//! list     = list-member 0*31( OWS "," OWS list-member )
+//! key      = ( lcalpha / DIGIT ) 0*255( keychar )
+//! keychar  = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
+//! value    = 0*255(chr) nblk-chr
+//! nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
+//! chr      = %x20 / nblk-chr
 //! ```
 //!
-//! The current Level 2 text folds `@` into `keychar` and drops the tenant/system split, which
-//! would also accept `foo@`, `a@b@c` or a 242-character tenant; the W3C test suite (and Level 1)
-//! reject those, and so does this propagator. Every key accepted here is valid under both texts.
+//! `@` is an ordinary key character after the first one: there is no `tenant@system` split
+//! (Level 1's vendor format), so `foo@`, `foo@@bar`, `a@b@c` and `t…t@vvvvvvvvvvvvvv` (256
+//! characters, 14 after the `@`) are keys like any other.
 //!
-//! opentelemetry's [`TraceState`] cannot hold a system-id of 14 characters (it stops at 13).
-//! Such a `tracestate` is still valid: the span context then carries the members
-//! [`TraceState`] can hold, and the extracted [`Context`] remembers the full list, which inject
-//! writes as long as the span's [`TraceState`] is still the one extracted (a sampler that
-//! changes it makes inject write the [`TraceState`] alone, which deletes the 14-character member,
-//! a mutation the specification allows). Values keep their leading spaces; trailing spaces are
-//! optional whitespace and are removed.
+//! opentelemetry's [`TraceState`] still applies the vendor rule to keys with an `@` (one `@`,
+//! then 1 to 13 characters starting with a letter or digit) and rejects the others. Such a
+//! `tracestate` is still valid: the span context then carries the members [`TraceState`] can
+//! hold, and the extracted [`Context`] remembers the full list, which inject writes as long as
+//! the span's [`TraceState`] is still the one extracted (a sampler that changes it makes inject
+//! write the [`TraceState`] alone, which deletes those members, a mutation the specification
+//! allows). Values keep their leading spaces; trailing spaces are optional whitespace and are
+//! removed.
 //!
 //! # The random trace-id flag
 //!
@@ -71,21 +73,25 @@
 //!
 //! Values are read with [`Extractor::get_all`], so the carrier must return *every* value of a
 //! header there (the trait's default `get_all` returns only the first one, which hides duplicate
-//! `traceparent` headers and later `tracestate` lines). Header names are looked up in lowercase;
-//! carriers whose lookup is already case-insensitive, such as `http::HeaderMap` and actix-http's
-//! `HeaderMap` (and so this crate's `HeaderExtractor`), need nothing more.
-//! For case-sensitive carriers, when nothing is stored under the lowercase name, the carrier's
-//! [`Extractor::keys`] are scanned once for other spellings (for example `TraceParent`) and all
-//! their values are used; this is the only extra cost, one small allocation on requests without
-//! a lowercase header. A case-sensitive carrier that holds both `traceparent` and `TraceParent`
-//! is read through the lowercase name only.
+//! `traceparent` headers and later `tracestate` lines), and count a value it cannot show as text
+//! as a line too (this crate's `HeaderExtractor` gives U+FFFD for it, which no format accepts).
+//!
+//! Header names are looked up in lowercase. A carrier whose `get_all` answers `Some` has looked
+//! the name up in any case, and its answer is final: HTTP header maps are case-insensitive, and
+//! this crate's `HeaderExtractor` answers `Some(vec![])` for a missing header so that nothing
+//! more is done. When `get_all` answers `None` (as the trait's default does for a missing key),
+//! the carrier may be case-sensitive: its [`Extractor::keys`] are scanned once for other
+//! spellings (for example `TraceParent`) and all their values are used. That scan costs one
+//! allocation and a pass over the keys on requests without the header. A case-sensitive carrier
+//! that holds both `traceparent` and `TraceParent` is read through the lowercase name only.
+//! `baggage` is found the same way.
 //!
 //! # Cost
 //!
 //! Extraction is a single linear pass over the header values with no allocation apart from the
 //! resulting [`TraceState`] (bounded by 32 members of at most 513 bytes) and what the carrier
-//! itself returns. Parsing stops at the 33rd list-member, and duplicate keys are found by sorting
-//! at most 32 keys on the stack, so a 64 KiB header is handled in microseconds.
+//! itself returns. Parsing stops at the 33rd list-member, and repeated keys are found among at
+//! most 32 keys kept on the stack, so a 64 KiB header is handled in microseconds.
 //!
 //! [W3C Trace Context Level 2]: https://www.w3.org/TR/trace-context-2/
 
@@ -97,6 +103,7 @@ use opentelemetry::{
     Context,
 };
 
+use super::carrier::header_values;
 use traceparent::{KNOWN_FLAGS, RANDOM_FLAG};
 
 #[cfg(test)]
@@ -251,8 +258,8 @@ impl TextMapPropagator for TraceContextPropagator {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct RandomTraceId(TraceId);
 
-/// A received `tracestate` that [`TraceState`] could not hold whole (a 14-character
-/// system-id): the normalised header, written by inject while the span's [`TraceState`] is still
+/// A received `tracestate` that [`TraceState`] could not hold whole (a key it rejects, such as
+/// `foo@@bar`): the normalised header, written by inject while the span's [`TraceState`] is still
 /// `carried`, the part that was representable.
 #[derive(Clone, Debug, PartialEq)]
 struct ReceivedTraceState {
@@ -326,31 +333,4 @@ fn extract_span_context(extractor: &dyn Extractor) -> Option<(SpanContext, Optio
         SpanContext::new(trace_id, span_id, flags, true, trace_state),
         unrepresentable,
     ))
-}
-
-/// All values of header `name` (lowercase), in order; `None` when there are none.
-///
-/// Falls back to the case-insensitive spellings listed by [`Extractor::keys`] when the carrier
-/// has nothing under `name` itself (see "Carriers" in the module documentation).
-fn header_values<'a>(extractor: &'a dyn Extractor, name: &str) -> Option<Vec<&'a str>> {
-    if let Some(values) = extractor.get_all(name) {
-        if !values.is_empty() {
-            return Some(values);
-        }
-    }
-    let mut spellings: Vec<&str> = extractor
-        .keys()
-        .into_iter()
-        .filter(|key| *key != name && key.eq_ignore_ascii_case(name))
-        .collect();
-    if spellings.is_empty() {
-        return None;
-    }
-    spellings.sort_unstable();
-    spellings.dedup();
-    let mut values = Vec::new();
-    for spelling in spellings {
-        values.extend(extractor.get_all(spelling).unwrap_or_default());
-    }
-    (!values.is_empty()).then_some(values)
 }

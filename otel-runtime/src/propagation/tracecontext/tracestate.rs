@@ -11,15 +11,13 @@ const MAX_MEMBERS: usize = 32;
 /// Longest `tracestate` key and value.
 const MAX_KEY_LEN: usize = 256;
 const MAX_VALUE_LEN: usize = 256;
-/// Longest tenant-id and system-id of a multi-tenant key (`tenant@system`).
-const MAX_TENANT_LEN: usize = 241;
-const MAX_SYSTEM_LEN: usize = 14;
 /// opentelemetry's [`TraceState`] rejects more than this many characters after an `@`.
-const TRACE_STATE_MAX_SYSTEM_LEN: usize = 13;
+const TRACE_STATE_MAX_AFTER_AT: usize = 13;
 
-/// Combines the `tracestate` header lines; any violation gives an empty [`TraceState`].
+/// Combines the `tracestate` header lines; any violation gives an empty [`TraceState`]. A key
+/// that occurs again is dropped with its value (the first occurrence is kept).
 ///
-/// When [`TraceState`] cannot hold every member (a 14-character system-id), it gets those it
+/// When [`TraceState`] cannot hold every member (see [`fits_trace_state`]), it gets those it
 /// can, and the normalised header of the whole list comes along.
 pub(super) fn parse(lines: &[&str]) -> (TraceState, Option<String>) {
     let mut members = Members::new();
@@ -32,9 +30,6 @@ pub(super) fn parse(lines: &[&str]) -> (TraceState, Option<String>) {
                 return Default::default();
             }
         }
-    }
-    if members.has_duplicate_keys() {
-        return Default::default();
     }
     let members = members.as_slice();
     if let Ok(trace_state) = TraceState::from_key_value(members.iter().copied()) {
@@ -53,15 +48,14 @@ pub(super) fn parse(lines: &[&str]) -> (TraceState, Option<String>) {
     (representable, Some(header(members)))
 }
 
-/// The `tracestate` value for `trace_state` when it is non-empty and valid per the grammar.
+/// The `tracestate` value for `trace_state` when it is non-empty and valid per the grammar,
+/// without keys repeated (an application can build a [`TraceState`] with a key twice).
 pub(super) fn header_of(trace_state: &TraceState) -> Option<String> {
     let mut members = Members::new();
-    let valid = trace_state.into_iter().next().is_some()
-        && trace_state
-            .into_iter()
-            .all(|(key, value)| members.push(key, value))
-        && !members.has_duplicate_keys();
-    valid.then(|| trace_state.header())
+    let valid = trace_state
+        .into_iter()
+        .all(|(key, value)| members.push(key, value));
+    (valid && !members.as_slice().is_empty()).then(|| header(members.as_slice()))
 }
 
 /// `key=value,...`.
@@ -110,10 +104,13 @@ impl<'a> Iterator for ListMembers<'a> {
     }
 }
 
-/// Up to [`MAX_MEMBERS`] validated `tracestate` list-members, kept on the stack.
+/// Up to [`MAX_MEMBERS`] validated `tracestate` list-members with distinct keys, kept on the
+/// stack.
 struct Members<'a> {
     items: [(&'a str, &'a str); MAX_MEMBERS],
     len: usize,
+    /// Members pushed, repeated keys included (the limit is on the list as received).
+    received: usize,
 }
 
 impl<'a> Members<'a> {
@@ -121,13 +118,19 @@ impl<'a> Members<'a> {
         Members {
             items: [("", ""); MAX_MEMBERS],
             len: 0,
+            received: 0,
         }
     }
 
-    /// Adds a member; `false` when the key or value is invalid or the list is already full.
+    /// Adds a member, or drops it when its key is already there; `false` when the key or value
+    /// is invalid or the list already had [`MAX_MEMBERS`].
     fn push(&mut self, key: &'a str, value: &'a str) -> bool {
-        if !valid_key(key) || !valid_value(value) {
+        self.received += 1;
+        if self.received > MAX_MEMBERS || !valid_key(key) || !valid_value(value) {
             return false;
+        }
+        if self.as_slice().iter().any(|(seen, _)| *seen == key) {
+            return true;
         }
         match self.items.get_mut(self.len) {
             Some(slot) => {
@@ -142,53 +145,37 @@ impl<'a> Members<'a> {
     fn as_slice(&self) -> &[(&'a str, &'a str)] {
         self.items.get(..self.len).unwrap_or_default()
     }
-
-    /// Whether a key occurs twice; sorts a copy of the (at most 32) keys.
-    fn has_duplicate_keys(&self) -> bool {
-        let mut keys = [""; MAX_MEMBERS];
-        for (slot, (key, _)) in keys.iter_mut().zip(self.as_slice()) {
-            *slot = key;
-        }
-        let keys = keys.get_mut(..self.len).unwrap_or_default();
-        keys.sort_unstable();
-        keys.windows(2).any(|pair| pair.first() == pair.last())
-    }
 }
 
-/// `keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/"`.
+/// `keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"`.
 fn is_keychar(c: u8) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-' | b'*' | b'/')
+    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'_' | b'-' | b'*' | b'/' | b'@')
 }
 
-/// A `tracestate` key: a simple key (Level 2) or `tenant@system` (see the module documentation).
+/// `key = ( lcalpha / DIGIT ) 0*255( keychar )`.
 pub(super) fn valid_key(key: &str) -> bool {
-    if key.len() > MAX_KEY_LEN {
-        return false;
-    }
-    let lcalpha_or_digit = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    match key.split_once('@') {
-        None => valid_id(key, MAX_KEY_LEN, lcalpha_or_digit),
-        Some((tenant, system)) => {
-            valid_id(tenant, MAX_TENANT_LEN, lcalpha_or_digit)
-                && valid_id(system, MAX_SYSTEM_LEN, |c| c.is_ascii_lowercase())
-        }
-    }
-}
-
-/// 1 to `max` key characters, the first one accepted by `first`.
-fn valid_id(id: &str, max: usize, first: impl Fn(u8) -> bool) -> bool {
-    let bytes = id.as_bytes();
-    let Some((&head, rest)) = bytes.split_first() else {
+    let bytes = key.as_bytes();
+    let Some((&first, rest)) = bytes.split_first() else {
         return false;
     };
-    bytes.len() <= max && first(head) && rest.iter().all(|&c| is_keychar(c))
+    bytes.len() <= MAX_KEY_LEN
+        && (first.is_ascii_lowercase() || first.is_ascii_digit())
+        && rest.iter().all(|&c| is_keychar(c))
 }
 
-/// Whether opentelemetry's [`TraceState`] can hold the valid key `key` (its system-id, if any,
-/// has at most 13 characters).
+/// Whether opentelemetry's [`TraceState`] can hold the valid key `key`: it still applies the
+/// Level 1 vendor rule to keys with an `@` (one `@`, then at most 13 characters, the first a
+/// lowercase letter or a digit).
 pub(super) fn fits_trace_state(key: &str) -> bool {
-    key.split_once('@')
-        .is_none_or(|(_, system)| system.len() <= TRACE_STATE_MAX_SYSTEM_LEN)
+    let Some((_, after)) = key.split_once('@') else {
+        return true;
+    };
+    after.len() <= TRACE_STATE_MAX_AFTER_AT
+        && !after.contains('@')
+        && after
+            .bytes()
+            .next()
+            .is_none_or(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
 }
 
 /// `value = 0*255(chr) nblk-chr`: 1 to 256 printable ASCII characters other than `,` and `=`,

@@ -112,10 +112,10 @@ pub(super) fn tracestate_cases() -> Vec<Case> {
     let key257 = format!("a{}", "z".repeat(256));
     let value256 = "v".repeat(256);
     let value257 = "v".repeat(257);
-    let tenant_241 = format!("{}@v", "t".repeat(241));
-    let tenant_242 = format!("{}@v", "t".repeat(242)); // 244 characters, but tenant > 241
+    let before_at_242 = format!("{}@v", "t".repeat(242)); // Level 1's tenant-id stopped at 241
     let key_at_256 = format!("{}@{}", "t".repeat(241), "v".repeat(14));
     let key_at_257 = format!("{}@{}", "t".repeat(242), "v".repeat(14));
+    let v14 = "v".repeat(14);
     let m32 = members(1..=32).join(",");
     let m33 = members(1..=33).join(",");
     vec![
@@ -148,13 +148,15 @@ pub(super) fn tracestate_cases() -> Vec<Case> {
         case("32 members over four lines with empty members", &[TP], &[&members(1..=10).join(","), "", &format!(",{},", members(11..=20).join(",,")), &members(21..=32).join(" , ")], s(&m32)),
         case("33 members over two lines", &[TP], &[&members(1..=16).join(","), &members(17..=33).join(",")], dropped.clone()),
         case("32 members plus a trailing empty line", &[TP], &[&m32, ""], s(&m32)),
-        // Duplicate keys.
-        case("duplicate keys, same value", &[TP], &["foo=1,foo=1"], dropped.clone()),
-        case("duplicate keys, different values", &[TP], &["foo=1,bar=2,foo=3"], dropped.clone()),
-        case("duplicate keys across lines", &[TP], &["foo=1", "bar=2,foo=1"], dropped.clone()),
-        case("duplicate multi-tenant keys", &[TP], &["t@v=1,x=2,t@v=3"], dropped.clone()),
-        case("keys differing only in case are not duplicates, but invalid", &[TP], &["foo=1,Foo=2"], dropped.clone()),
-        case("same value, different keys", &[TP], &["foo=1,bar=1"], s("foo=1,bar=1")),
+        // Repeated keys: the first occurrence is kept, later ones are dropped.
+        case("repeated key, same value", &[TP], &["foo=1,foo=1"], s("foo=1")),
+        case("repeated key, different values", &[TP], &["foo=1,bar=2,foo=3"], s("foo=1,bar=2")),
+        case("repeated key across lines", &[TP], &["foo=1", "bar=2,foo=1"], s("foo=1,bar=2")),
+        case("repeated key with @", &[TP], &["t@v=1,x=2,t@v=3"], s("t@v=1,x=2")),
+        case("repeated key TraceState cannot hold", &[TP], &[&format!("t@{v14}=1,a=2,t@{v14}=3")], s(&format!("t@{v14}=1,a=2"))),
+        case("repeated key, then an invalid member", &[TP], &["foo=1,foo=2,Bar=3"], dropped.clone()),
+        case("32 members and a repeated key are 33", &[TP], &[&format!("{m32},k1=v1")], dropped.clone()),
+        case("keys differing only in case are not repeated, but invalid", &[TP], &["foo=1,Foo=2"], dropped.clone()),
         // Keys.
         case("key with every key character", &[TP], &["a0_-*/z=1"], s("a0_-*/z=1")),
         case("key starting with a digit (Level 2)", &[TP], &["1foo=1"], s("1foo=1")),
@@ -173,25 +175,25 @@ pub(super) fn tracestate_cases() -> Vec<Case> {
         case("non-ASCII key", &[TP], &["f\u{f6}o=1"], dropped.clone()),
         case("key of 256 characters", &[TP], &[&format!("foo=1,{key256}=1")], s(&format!("foo=1,{key256}=1"))),
         case("key of 257 characters", &[TP], &[&format!("foo=1,{key257}=1")], dropped.clone()),
-        // Multi-tenant keys.
-        case("tenant@system", &[TP], &["tenant@vendor=1"], s("tenant@vendor=1")),
-        case("digit-first tenant", &[TP], &["0tenant@vendor=1"], s("0tenant@vendor=1")),
-        case("13-character system-id", &[TP], &[&format!("t@{}=1", "v".repeat(13))], s(&format!("t@{}=1", "v".repeat(13)))),
-        case("14-character system-id (beyond TraceState, carried whole)", &[TP], &["foo=1", &format!("t@{}=1", "v".repeat(14))], s(&format!("foo=1,t@{}=1", "v".repeat(14)))),
-        case("14-character system-id in the middle, OWS and empty members", &[TP], &[&format!(" a=1 ,, t@{}=x y ,b=2", "v".repeat(14))], s(&format!("a=1,t@{}=x y,b=2", "v".repeat(14)))),
-        case("15-character system-id", &[TP], &["foo=1", &format!("t@{}=1", "v".repeat(15))], dropped.clone()),
-        case("241-character tenant", &[TP], &[&format!("{tenant_241}=1")], s(&format!("{tenant_241}=1"))),
-        case("242-character tenant", &[TP], &["foo=1", &format!("{tenant_242}=1")], dropped.clone()),
-        case("multi-tenant key of 256 characters", &[TP], &["foo=1", &format!("{key_at_256}=1")], s(&format!("foo=1,{key_at_256}=1"))),
-        case("multi-tenant key of 257 characters", &[TP], &["foo=1", &format!("{key_at_257}=1")], dropped.clone()),
-        case("empty system-id", &[TP], &["foo@=1,bar=2"], dropped.clone()),
-        case("empty tenant-id", &[TP], &["@foo=1,bar=2"], dropped.clone()),
-        case("digit-first system-id", &[TP], &["foo@1bar=1"], dropped.clone()),
-        case("upper-case system-id", &[TP], &["foo@Bar=1"], dropped.clone()),
-        case("two @ in a row", &[TP], &["foo@@bar=1,bar=2"], dropped.clone()),
-        case("@ twice", &[TP], &["foo@bar@baz=1,bar=2"], dropped.clone()),
-        case("system-id starting with -", &[TP], &["foo@-bar=1"], dropped.clone()),
-        case("tenant-id starting with _", &[TP], &["_foo@bar=1"], dropped.clone()),
+        // `@` in keys: an ordinary key character after the first one.
+        case("key with one @", &[TP], &["tenant@vendor=1"], s("tenant@vendor=1")),
+        case("digit-first key with @", &[TP], &["0tenant@vendor=1"], s("0tenant@vendor=1")),
+        case("13 characters after @", &[TP], &[&format!("t@{}=1", "v".repeat(13))], s(&format!("t@{}=1", "v".repeat(13)))),
+        case("14 characters after @ (beyond TraceState, carried whole)", &[TP], &["foo=1", &format!("t@{v14}=1")], s(&format!("foo=1,t@{v14}=1"))),
+        case("14 characters after @ in the middle, OWS and empty members", &[TP], &[&format!(" a=1 ,, t@{v14}=x y ,b=2")], s(&format!("a=1,t@{v14}=x y,b=2"))),
+        case("15 characters after @", &[TP], &["foo=1", &format!("t@{}=1", "v".repeat(15))], s(&format!("foo=1,t@{}=1", "v".repeat(15)))),
+        case("242 characters before @", &[TP], &["foo=1", &format!("{before_at_242}=1")], s(&format!("foo=1,{before_at_242}=1"))),
+        case("key with @ of 256 characters", &[TP], &["foo=1", &format!("{key_at_256}=1")], s(&format!("foo=1,{key_at_256}=1"))),
+        case("key with @ of 257 characters", &[TP], &["foo=1", &format!("{key_at_257}=1")], dropped.clone()),
+        case("key ending in @", &[TP], &["foo@=1,bar=2"], s("foo@=1,bar=2")),
+        case("key starting with @ and another member", &[TP], &["@foo=1,bar=2"], dropped.clone()),
+        case("digit after @", &[TP], &["foo@1bar=1"], s("foo@1bar=1")),
+        case("upper-case letter after @", &[TP], &["foo@Bar=1"], dropped.clone()),
+        case("two @ in a row", &[TP], &["foo@@bar=1,bar=2"], s("foo@@bar=1,bar=2")),
+        case("@ twice", &[TP], &["foo@bar@baz=1,bar=2"], s("foo@bar@baz=1,bar=2")),
+        case("- after @", &[TP], &["foo@-bar=1"], s("foo@-bar=1")),
+        case("_ first, @ later", &[TP], &["_foo@bar=1"], dropped.clone()),
+        case("@ only", &[TP], &["@=1"], dropped.clone()),
         // Values.
         case("value with every allowed character", &[TP], &[&format!("foo={all_chars}")], s(&format!("foo={all_chars}"))),
         case("empty value", &[TP], &["foo="], dropped.clone()),
@@ -209,6 +211,11 @@ pub(super) fn tracestate_cases() -> Vec<Case> {
         case("value of 256 characters plus trailing OWS", &[TP], &[&format!("foo={value256}  \t")], s(&format!("foo={value256}"))),
         case("value of 257 characters", &[TP], &[&format!("foo={value257}")], dropped.clone()),
         case("one invalid member drops valid ones too", &[TP], &["a=1", "b=2,C=3", "d=4"], dropped.clone()),
+        // Lines that are not ASCII text drop the whole list, whichever line they are.
+        case("non-ASCII line after a valid one", &[TP], &["foo=1", "bar=caf\u{e9}"], dropped.clone()),
+        case("line a carrier could not read as text (U+FFFD)", &[TP], &["foo=1", "\u{fffd}", "bar=2"], dropped.clone()),
+        case("non-ASCII space only", &[TP], &["foo=1", "\u{a0}"], dropped.clone()),
+        case("non-ASCII first line", &[TP], &["\u{1f600}", "foo=1"], dropped.clone()),
         // Tracestate with other traceparent versions and flags.
         case("tracestate with an unsampled parent", &[&tp("00", TID, SID, "00")], &["foo=1"], parent(0x00, "foo=1")),
     ]
