@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Cargo features, all on by default: `actix-web` (server handlers), `awc` (client calls),
-//! `otlp-http` (OTLP over http/protobuf) and `otlp-grpc` (OTLP over gRPC).
+//! `otlp-http` (OTLP over http/protobuf and http/json), `otlp-grpc` (OTLP over gRPC) and
+//! `otlp-tls` (`https://` OTLP endpoints: rustls with the ring provider).
 //!
 //! # Module map
 //!

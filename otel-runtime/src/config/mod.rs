@@ -27,9 +27,12 @@
 //! | `OTEL_RESOURCE_ATTRIBUTES` | `key=value,...` (values percent-encoded) added to the resource | none |
 //! | `OTEL_TRACES_EXPORTER` | `console`, `otlp`, `none`, comma-separated | the builder's default (`console` in [`crate::init`]) |
 //! | `OTEL_RUST_CONSOLE_FORMAT` | `line`, `tree`, `json` | `line` |
-//! | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/protobuf`, `grpc` | `http/protobuf` |
-//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | collector base URL; `/v1/traces` is appended for http | `http://localhost:4318` (http), `http://localhost:4317` (grpc) |
+//! | `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL` | `http/protobuf`, `http/json`, `grpc` | `http/protobuf` |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | collector base URL (`http://` or `https://`); `/v1/traces` is appended for http | `http://localhost:4318` (http), `http://localhost:4317` (grpc) |
 //! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | full URL, used as is | |
+//! | `OTEL_EXPORTER_OTLP_[TRACES_]INSECURE` | `true`: a gRPC endpoint without scheme is plaintext | `false` (TLS) |
+//! | `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE` | PEM file of the CA(s) trusted for an `https://` endpoint, instead of the default roots | Mozilla (webpki) and system roots |
+//! | `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`, `..._CLIENT_KEY` | PEM files of the client's certificate chain and key (mutual TLS) | none |
 //! | `OTEL_EXPORTER_OTLP_[TRACES_]HEADERS` | `name=value,...` request headers / gRPC metadata | none |
 //! | `OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT` | ms one export may take, retries included | `10000` |
 //! | `OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION` | `gzip`, `none` | `none` |
@@ -59,13 +62,21 @@ pub use crate::warn::Warning;
 pub use batch::BatchSettings;
 pub use exporters::{ConsoleFormat, ExporterKind};
 pub use otlp::{
-    Compression, OtlpConfig, Protocol, DEFAULT_TIMEOUT, GRPC_DEFAULT_ENDPOINT,
-    HTTP_DEFAULT_ENDPOINT,
+    ClientIdentity, Compression, OtlpConfig, OtlpTls, PemFile, Protocol, DEFAULT_TIMEOUT,
+    GRPC_DEFAULT_ENDPOINT, HTTP_DEFAULT_ENDPOINT,
 };
 pub use propagators::PropagatorKind;
 pub use sampler::SamplerConfig;
 
 pub(crate) use otlp::check_url;
+#[cfg_attr(
+    not(all(
+        feature = "otlp-tls",
+        any(feature = "otlp-http", feature = "otlp-grpc")
+    )),
+    allow(unused_imports)
+)]
+pub(crate) use otlp::is_https;
 
 use env::Env;
 

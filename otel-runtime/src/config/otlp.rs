@@ -1,7 +1,11 @@
 //! `OTEL_EXPORTER_OTLP_*`: where and how OTLP export goes. Each setting reads its `_TRACES_`
 //! variable first, then the generic one, then the specified default.
+//!
+//! The TLS variables only name files: reading and checking them is the exporter's job (this
+//! module does no I/O), and a problem there is reported when export starts.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::env::{key_values, Env};
@@ -20,18 +24,21 @@ pub enum Protocol {
     /// Protobuf over HTTP/1.1 `POST {endpoint}` (the default; port 4318).
     #[default]
     HttpProtobuf,
+    /// The protobuf messages' JSON form over HTTP/1.1 `POST {endpoint}` (port 4318).
+    HttpJson,
     /// gRPC (port 4317).
     Grpc,
 }
 
 impl Protocol {
     /// The values the protocol variables accept, for messages.
-    pub const ACCEPTED: &'static str = "http/protobuf, grpc";
+    pub const ACCEPTED: &'static str = "http/protobuf, http/json, grpc";
 
-    /// Parses `http/protobuf` or `grpc` (case-insensitive).
+    /// Parses `http/protobuf`, `http/json` or `grpc` (case-insensitive).
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
             "http/protobuf" => Some(Self::HttpProtobuf),
+            "http/json" => Some(Self::HttpJson),
             "grpc" => Some(Self::Grpc),
             _ => None,
         }
@@ -41,14 +48,20 @@ impl Protocol {
     pub fn name(self) -> &'static str {
         match self {
             Self::HttpProtobuf => "http/protobuf",
+            Self::HttpJson => "http/json",
             Self::Grpc => "grpc",
         }
+    }
+
+    /// Whether it is sent over HTTP/1.1 to a URL that ends in the signal path (`/v1/traces`).
+    pub fn is_http(self) -> bool {
+        matches!(self, Self::HttpProtobuf | Self::HttpJson)
     }
 
     /// Where spans go when no endpoint is configured.
     pub fn default_endpoint(self) -> &'static str {
         match self {
-            Self::HttpProtobuf => HTTP_DEFAULT_ENDPOINT,
+            Self::HttpProtobuf | Self::HttpJson => HTTP_DEFAULT_ENDPOINT,
             Self::Grpc => GRPC_DEFAULT_ENDPOINT,
         }
     }
@@ -92,12 +105,52 @@ impl Compression {
     }
 }
 
+/// A PEM file named by one of the TLS variables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PemFile {
+    /// The variable that named it, e.g. `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`: warnings about
+    /// the file name it.
+    pub variable: &'static str,
+    /// The path as given.
+    pub path: PathBuf,
+}
+
+/// The client's certificate and private key, for collectors that require mutual TLS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientIdentity {
+    /// `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`: the certificate chain (PEM), leaf first.
+    pub certificate: PemFile,
+    /// `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_KEY`: its private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: PemFile,
+}
+
+/// TLS settings for an `https://` endpoint. Without any, the server's certificate is checked
+/// against the Mozilla roots (webpki-roots) and the system's trusted certificates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OtlpTls {
+    /// `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`: the CA certificates (PEM) the server's
+    /// certificate is checked against, *instead of* the default roots (as the other
+    /// OpenTelemetry SDKs do: naming a CA pins the collector to it).
+    pub certificate: Option<PemFile>,
+    /// Both client variables, or `None` (one alone is ignored with a warning).
+    pub client: Option<ClientIdentity>,
+}
+
+impl OtlpTls {
+    /// Whether any TLS variable is in effect.
+    pub fn is_empty(&self) -> bool {
+        self.certificate.is_none() && self.client.is_none()
+    }
+}
+
 /// Where and how OTLP export goes, resolved from the `OTEL_EXPORTER_OTLP_*` variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OtlpConfig {
     /// The transport.
     pub protocol: Protocol,
-    /// The full URL spans are sent to: for http/protobuf including the `/v1/traces` path.
+    /// The full URL spans are sent to: for http/protobuf and http/json including the
+    /// `/v1/traces` path. `https://` means TLS (for gRPC, so does an endpoint given without a
+    /// scheme unless `OTEL_EXPORTER_OTLP_INSECURE=true`).
     pub endpoint: String,
     /// Extra request headers (gRPC metadata), e.g. an API key.
     pub headers: Vec<(String, String)>,
@@ -105,6 +158,9 @@ pub struct OtlpConfig {
     pub timeout: Duration,
     /// Payload compression.
     pub compression: Compression,
+    /// Certificates for an `https://` endpoint (empty for an `http://` one: the variables are
+    /// then ignored, with a warning).
+    pub tls: OtlpTls,
 }
 
 impl Default for OtlpConfig {
@@ -115,6 +171,7 @@ impl Default for OtlpConfig {
             headers: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             compression: Compression::None,
+            tls: OtlpTls::default(),
         }
     }
 }
@@ -129,16 +186,39 @@ const TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
 const TRACES_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
 const COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
 const TRACES_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION";
+const INSECURE: &str = "OTEL_EXPORTER_OTLP_INSECURE";
+const TRACES_INSECURE: &str = "OTEL_EXPORTER_OTLP_TRACES_INSECURE";
+const CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+const TRACES_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE";
+const CLIENT_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE";
+const TRACES_CLIENT_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE";
+const CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_CLIENT_KEY";
+const TRACES_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY";
 
-const URL_ACCEPTED: &str =
-    "an http:// URL with a host, e.g. http://localhost:4318 (this build has no TLS for OTLP)";
+/// Whether this build can export to `https://` endpoints (cargo feature `otlp-tls`).
+const TLS: bool = cfg!(feature = "otlp-tls");
+
+fn url_accepted(protocol: Protocol) -> &'static str {
+    match (TLS, protocol) {
+        (true, Protocol::Grpc) => {
+            "an http:// or https:// URL with a host, or host:port (https unless OTEL_EXPORTER_OTLP_INSECURE=true)"
+        }
+        (true, _) => "an http:// or https:// URL with a host, e.g. http://localhost:4318",
+        (false, _) => {
+            "an http:// URL with a host, e.g. http://localhost:4318 (this build has no TLS for OTLP)"
+        }
+    }
+}
 
 /// Reads every `OTEL_EXPORTER_OTLP_*` trace setting.
 pub(crate) fn otlp(env: &mut Env<'_>) -> OtlpConfig {
     let protocol = protocol(env);
+    let insecure = insecure(env, protocol);
+    let endpoint = endpoint(env, protocol, insecure);
     OtlpConfig {
         protocol,
-        endpoint: endpoint(env, protocol),
+        tls: tls(env, &endpoint),
+        endpoint,
         headers: headers(env),
         timeout: timeout(env),
         compression: compression(env),
@@ -182,28 +262,42 @@ fn protocol(env: &mut Env<'_>) -> Protocol {
     generic_or_default
 }
 
-fn endpoint(env: &mut Env<'_>, protocol: Protocol) -> String {
-    let generic = env.get(ENDPOINT).and_then(|value| match check_url(&value) {
-        Ok(()) => Some(match protocol {
+/// `OTEL_EXPORTER_OTLP_[TRACES_]INSECURE`: whether a gRPC endpoint given without a scheme is
+/// plaintext (`true`) or TLS (`false`, the default). The specification gives it no meaning for
+/// the HTTP protocols or for an endpoint with a scheme, where it is ignored.
+fn insecure(env: &mut Env<'_>, protocol: Protocol) -> bool {
+    let generic = env.boolean(INSECURE);
+    let traces = env
+        .get(TRACES_INSECURE)
+        .is_some()
+        .then(|| env.boolean(TRACES_INSECURE));
+    protocol == Protocol::Grpc && traces.unwrap_or(generic)
+}
+
+fn endpoint(env: &mut Env<'_>, protocol: Protocol, insecure: bool) -> String {
+    let generic = env.get(ENDPOINT).and_then(|value| {
+        let url = with_scheme(&value, protocol, insecure);
+        match check_url(&url) {
             // The generic endpoint is the collector's base URL: the signal path is appended.
-            Protocol::HttpProtobuf => append_traces_path(&value),
-            Protocol::Grpc => value.trim().to_owned(),
-        }),
-        Err(problem) => {
-            env.warn(Warning::new(
-                ENDPOINT,
-                &value,
-                problem,
-                URL_ACCEPTED,
-                protocol.default_endpoint(),
-            ));
-            None
+            Ok(()) if protocol.is_http() => Some(append_traces_path(&url)),
+            Ok(()) => Some(url),
+            Err(problem) => {
+                env.warn(Warning::new(
+                    ENDPOINT,
+                    &value,
+                    problem,
+                    url_accepted(protocol),
+                    protocol.default_endpoint(),
+                ));
+                None
+            }
         }
     });
     if let Some(value) = env.get(TRACES_ENDPOINT) {
-        match check_url(&value) {
+        let url = with_scheme(&value, protocol, insecure);
+        match check_url(&url) {
             // The signal endpoint is used as is.
-            Ok(()) => return value.trim().to_owned(),
+            Ok(()) => return url,
             Err(problem) => {
                 let fallback = generic
                     .clone()
@@ -212,13 +306,27 @@ fn endpoint(env: &mut Env<'_>, protocol: Protocol) -> String {
                     TRACES_ENDPOINT,
                     &value,
                     problem,
-                    URL_ACCEPTED,
+                    url_accepted(protocol),
                     &fallback,
                 ));
             }
         }
     }
     generic.unwrap_or_else(|| protocol.default_endpoint().to_owned())
+}
+
+/// A gRPC endpoint without a scheme (`collector:4317`) gets `https://`, or `http://` when
+/// `insecure`; anything else is returned trimmed, for [`check_url`] to judge.
+fn with_scheme(value: &str, protocol: Protocol, insecure: bool) -> String {
+    let value = value.trim();
+    let has_scheme = value
+        .split_once("://")
+        .is_some_and(|(scheme, _)| !scheme.contains(['/', '?', '#', ':']));
+    match (protocol, has_scheme, insecure) {
+        (Protocol::Grpc, false, true) => format!("http://{value}"),
+        (Protocol::Grpc, false, false) => format!("https://{value}"),
+        _ => value.to_owned(),
+    }
 }
 
 /// `http://host:4318` → `http://host:4318/v1/traces`; `http://host/base/` → `http://host/base/v1/traces`.
@@ -237,8 +345,13 @@ pub(crate) fn check_url(text: &str) -> Result<(), &'static str> {
     let lower = text.to_ascii_lowercase();
     let rest = if let Some(rest) = lower.strip_prefix("http://") {
         rest
-    } else if lower.starts_with("https://") {
-        return Err("is not supported by this build (https needs TLS)");
+    } else if let Some(rest) = lower.strip_prefix("https://") {
+        if !TLS {
+            return Err("is not supported by this build (https needs the cargo feature otlp-tls)");
+        }
+        rest
+    } else if TLS {
+        return Err("is not an http:// or https:// URL");
     } else {
         return Err("is not an http:// URL");
     };
@@ -262,6 +375,72 @@ pub(crate) fn check_url(text: &str) -> Result<(), &'static str> {
         }
     }
     Ok(())
+}
+
+/// Whether `endpoint` (checked by [`check_url`]) uses TLS.
+pub(crate) fn is_https(endpoint: &str) -> bool {
+    endpoint
+        .trim()
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
+/// The TLS files, each from its `_TRACES_` variable or else the generic one. They are ignored,
+/// with a warning, for an endpoint that does not use TLS, and the client files unless both are
+/// given.
+fn tls(env: &mut Env<'_>, endpoint: &str) -> OtlpTls {
+    let certificate = pem_file(env, TRACES_CERTIFICATE, CERTIFICATE);
+    let client_certificate = pem_file(env, TRACES_CLIENT_CERTIFICATE, CLIENT_CERTIFICATE);
+    let client_key = pem_file(env, TRACES_CLIENT_KEY, CLIENT_KEY);
+    if !is_https(endpoint) {
+        for file in [&certificate, &client_certificate, &client_key]
+            .into_iter()
+            .flatten()
+        {
+            env.warn(Warning::new(
+                file.variable,
+                &file.path.to_string_lossy(),
+                &format!("is ignored: the OTLP endpoint {endpoint} does not use TLS"),
+                "a PEM file, for an https:// endpoint",
+                "no TLS",
+            ));
+        }
+        return OtlpTls::default();
+    }
+    let client = match (client_certificate, client_key) {
+        (Some(certificate), Some(key)) => Some(ClientIdentity { certificate, key }),
+        (Some(alone), None) | (None, Some(alone)) => {
+            let missing = if alone.variable.ends_with("_KEY") {
+                CLIENT_CERTIFICATE
+            } else {
+                CLIENT_KEY
+            };
+            env.warn(Warning::new(
+                alone.variable,
+                &alone.path.to_string_lossy(),
+                &format!("is ignored: {missing} is not set"),
+                "a client certificate and its private key, both PEM files",
+                "no client certificate",
+            ));
+            None
+        }
+        (None, None) => None,
+    };
+    OtlpTls {
+        certificate,
+        client,
+    }
+}
+
+fn pem_file(env: &Env<'_>, traces: &'static str, generic: &'static str) -> Option<PemFile> {
+    let (variable, value) = match env.get(traces) {
+        Some(value) => (traces, value),
+        None => (generic, env.get(generic)?),
+    };
+    Some(PemFile {
+        variable,
+        path: PathBuf::from(value.trim()),
+    })
 }
 
 fn headers(env: &mut Env<'_>) -> Vec<(String, String)> {

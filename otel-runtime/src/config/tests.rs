@@ -353,13 +353,18 @@ fn otlp_grpc_uses_the_endpoint_as_is_and_its_own_default() {
 
 #[test]
 fn otlp_invalid_endpoints_warn_and_fall_back() {
-    for (value, problem) in [
-        ("localhost:4318", "is not an http:// URL"),
-        ("https://collector:4318", "is not supported by this build"),
+    let mut invalid = vec![
+        ("localhost:4318", "is not an http:// "),
         ("http://", "is not a valid URL"),
         ("http://host:port", "has an invalid port"),
         ("http://host:99999", "has an invalid port"),
-    ] {
+    ];
+    if cfg!(feature = "otlp-tls") {
+        invalid.push(("https://", "is not a valid URL"));
+    } else {
+        invalid.push(("https://collector:4318", "is not supported by this build"));
+    }
+    for (value, problem) in invalid {
         let config = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", value)]);
         assert_eq!(config.otlp.endpoint, HTTP_DEFAULT_ENDPOINT, "{value}");
         let warning = warning(&config);
@@ -387,14 +392,14 @@ fn otlp_protocol() {
     assert_eq!(traces_wins.otlp.protocol, Protocol::HttpProtobuf);
     assert_no_warnings(&traces_wins);
 
-    let json = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
-    assert_eq!(json.otlp.protocol, Protocol::HttpProtobuf);
+    let bad = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/xml")]);
+    assert_eq!(bad.otlp.protocol, Protocol::HttpProtobuf);
     assert_eq!(
-        warning(&json),
+        warning(&bad),
         &Warning::invalid(
             "OTEL_EXPORTER_OTLP_PROTOCOL",
-            "http/json",
-            "http/protobuf, grpc",
+            "http/xml",
+            "http/protobuf, http/json, grpc",
             "http/protobuf"
         )
     );
@@ -409,10 +414,235 @@ fn otlp_protocol() {
         &Warning::invalid(
             "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
             "udp",
-            "http/protobuf, grpc",
+            "http/protobuf, http/json, grpc",
             "grpc"
         )
     );
+}
+
+#[test]
+fn otlp_http_json_is_sent_like_http_protobuf() {
+    for name in ["http/json", "HTTP/JSON"] {
+        assert_eq!(Protocol::parse(name), Some(Protocol::HttpJson));
+    }
+    assert_eq!(Protocol::HttpJson.name(), "http/json");
+    for protocol in [Protocol::HttpProtobuf, Protocol::HttpJson, Protocol::Grpc] {
+        assert_eq!(Protocol::parse(protocol.name()), Some(protocol));
+        assert!(Protocol::ACCEPTED.contains(protocol.name()));
+    }
+    let json = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+    ]);
+    assert_no_warnings(&json);
+    assert_eq!(json.otlp.protocol, Protocol::HttpJson);
+    assert_eq!(json.otlp.endpoint, "http://127.0.0.1:4318/v1/traces");
+    let default = config(&[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")]);
+    assert_eq!(default.otlp.protocol, Protocol::HttpJson);
+    assert_eq!(default.otlp.endpoint, HTTP_DEFAULT_ENDPOINT);
+}
+
+#[cfg(feature = "otlp-tls")]
+#[test]
+fn otlp_https_endpoints() {
+    let generic = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318")]);
+    assert_no_warnings(&generic);
+    assert_eq!(generic.otlp.endpoint, "https://collector:4318/v1/traces");
+    assert!(is_https(&generic.otlp.endpoint));
+    let traces = config(&[(
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "HTTPS://collector:4318/custom",
+    )]);
+    assert_no_warnings(&traces);
+    assert_eq!(traces.otlp.endpoint, "HTTPS://collector:4318/custom");
+    assert!(is_https(&traces.otlp.endpoint));
+    let grpc = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://[::1]:4317"),
+    ]);
+    assert_no_warnings(&grpc);
+    assert_eq!(grpc.otlp.endpoint, "https://[::1]:4317");
+    assert!(!is_https("http://collector:4318"));
+}
+
+#[cfg(feature = "otlp-tls")]
+#[test]
+fn otlp_insecure_decides_the_scheme_of_a_grpc_endpoint_without_one() {
+    let grpc = |extra: &[(&str, &str)]| {
+        let mut env = vec![
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317"),
+        ];
+        env.extend_from_slice(extra);
+        config(&env)
+    };
+    let secure = grpc(&[]);
+    assert_no_warnings(&secure);
+    assert_eq!(secure.otlp.endpoint, "https://collector:4317");
+    let insecure = grpc(&[("OTEL_EXPORTER_OTLP_INSECURE", "true")]);
+    assert_no_warnings(&insecure);
+    assert_eq!(insecure.otlp.endpoint, "http://collector:4317");
+    // The signal variable wins.
+    let traces = grpc(&[
+        ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+        ("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "FALSE"),
+    ]);
+    assert_eq!(traces.otlp.endpoint, "https://collector:4317");
+    let traces_endpoint = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "true"),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "127.0.0.1:4317"),
+    ]);
+    assert_eq!(traces_endpoint.otlp.endpoint, "http://127.0.0.1:4317");
+    // A scheme decides by itself.
+    let explicit = grpc(&[
+        ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "https://collector:4317",
+        ),
+    ]);
+    assert_eq!(explicit.otlp.endpoint, "https://collector:4317");
+    // Not a boolean: a warning, and TLS.
+    let invalid = grpc(&[("OTEL_EXPORTER_OTLP_INSECURE", "yes")]);
+    assert_eq!(
+        warning(&invalid),
+        &Warning::invalid("OTEL_EXPORTER_OTLP_INSECURE", "yes", "true, false", "false")
+    );
+    assert_eq!(invalid.otlp.endpoint, "https://collector:4317");
+    // The HTTP protocols take URLs only.
+    let http = config(&[
+        ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+    ]);
+    assert_eq!(http.otlp.endpoint, HTTP_DEFAULT_ENDPOINT);
+    assert_eq!(warning(&http).problem, "is not an http:// or https:// URL");
+}
+
+#[test]
+fn otlp_certificate_names_the_trusted_ca_file() {
+    let generic = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", " /etc/otel/ca.pem "),
+    ]);
+    if !cfg!(feature = "otlp-tls") {
+        return; // https is refused, and so the file is ignored.
+    }
+    assert_no_warnings(&generic);
+    assert_eq!(
+        generic.otlp.tls.certificate,
+        Some(PemFile {
+            variable: "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            path: "/etc/otel/ca.pem".into(),
+        })
+    );
+    assert_eq!(generic.otlp.tls.client, None);
+    let traces = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/otel/ca.pem"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+            "/etc/otel/traces-ca.pem",
+        ),
+    ]);
+    assert_eq!(
+        traces.otlp.tls.certificate,
+        Some(PemFile {
+            variable: "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+            path: "/etc/otel/traces-ca.pem".into(),
+        })
+    );
+}
+
+#[cfg(feature = "otlp-tls")]
+#[test]
+fn otlp_client_certificate_and_key_go_together() {
+    let both = config(&[
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "https://collector:4318/v1/traces",
+        ),
+        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/tls/client.pem"),
+        ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/tls/client.key"),
+        ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/tls/traces.key"),
+    ]);
+    assert_no_warnings(&both);
+    assert_eq!(
+        both.otlp.tls.client,
+        Some(ClientIdentity {
+            certificate: PemFile {
+                variable: "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+                path: "/tls/client.pem".into(),
+            },
+            key: PemFile {
+                variable: "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+                path: "/tls/traces.key".into(),
+            },
+        })
+    );
+    assert_eq!(both.otlp.tls.certificate, None);
+
+    let key_alone = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+        ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/tls/client.key"),
+    ]);
+    assert_eq!(key_alone.otlp.tls, OtlpTls::default());
+    assert_eq!(
+        warning(&key_alone),
+        &Warning::new(
+            "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+            "/tls/client.key",
+            "is ignored: OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE is not set",
+            "a client certificate and its private key, both PEM files",
+            "no client certificate"
+        )
+    );
+    let certificate_alone = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/tls/client.pem"),
+    ]);
+    assert_eq!(certificate_alone.otlp.tls.client, None);
+    assert_eq!(
+        warning(&certificate_alone).problem,
+        "is ignored: OTEL_EXPORTER_OTLP_CLIENT_KEY is not set"
+    );
+}
+
+#[test]
+fn otlp_tls_files_are_ignored_for_a_plaintext_endpoint() {
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/tls/ca.pem"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+            "/tls/client.pem",
+        ),
+        ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/tls/client.key"),
+    ]);
+    assert!(config.otlp.tls.is_empty());
+    let ignored: Vec<_> = config
+        .warnings
+        .iter()
+        .map(|warning| (warning.setting.as_str(), warning.value.as_str()))
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/tls/ca.pem"),
+            (
+                "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                "/tls/client.pem"
+            ),
+            ("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/tls/client.key"),
+        ]
+    );
+    for warning in &config.warnings {
+        assert_eq!(
+            warning.problem,
+            "is ignored: the OTLP endpoint http://127.0.0.1:4318/v1/traces does not use TLS"
+        );
+        assert_eq!(warning.fallback, "no TLS");
+    }
 }
 
 #[test]

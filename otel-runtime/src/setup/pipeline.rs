@@ -124,7 +124,7 @@ fn supported_protocol(mut config: OtlpConfig) -> Result<OtlpConfig, SetupError> 
         return Ok(config);
     }
     let other = match config.protocol {
-        Protocol::HttpProtobuf => Protocol::Grpc,
+        Protocol::HttpProtobuf | Protocol::HttpJson => Protocol::Grpc,
         Protocol::Grpc => Protocol::HttpProtobuf,
     };
     if !otlp::supports(other) {

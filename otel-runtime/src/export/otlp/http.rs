@@ -1,0 +1,208 @@
+//! OTLP over HTTP/1.1: http/protobuf and http/json, `POST` to the endpoint.
+//!
+//! The blocking reqwest client is built here rather than by opentelemetry-otlp, so that it gets
+//! our TLS settings (and a crypto provider: reqwest's rustls comes without one), and so that a
+//! failed request is reported with its cause instead of opentelemetry-otlp's "network error".
+
+#[cfg(feature = "otlp-http")]
+pub(super) use enabled::exporter;
+
+#[cfg(not(feature = "otlp-http"))]
+pub(super) fn exporter(
+    _config: &crate::config::OtlpConfig,
+    _timeout: std::time::Duration,
+) -> Result<super::Unsupported, String> {
+    Err(
+        "OTLP over http/protobuf and http/json needs otel-runtime's cargo feature `otlp-http`"
+            .to_owned(),
+    )
+}
+
+#[cfg(feature = "otlp-http")]
+mod enabled {
+    use std::collections::HashMap;
+    use std::error::Error;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
+    use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+    use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+    use opentelemetry_sdk::Resource;
+    use reqwest::blocking::ClientBuilder;
+
+    #[cfg(feature = "otlp-tls")]
+    use super::super::tls::{self, Tls};
+    use crate::config::{Compression, OtlpConfig, Protocol};
+    use crate::recover::lock;
+
+    /// The TLS settings of an `https://` endpoint, kept for the rejection they may record.
+    #[cfg(feature = "otlp-tls")]
+    type TlsState = Option<Arc<Tls>>;
+    #[cfg(not(feature = "otlp-tls"))]
+    type TlsState = ();
+
+    /// opentelemetry-otlp's exporter over our client, with the cause of its last failure.
+    #[derive(Debug)]
+    pub(in crate::export::otlp) struct HttpExporter {
+        inner: opentelemetry_otlp::SpanExporter,
+        /// Why the last request could not be sent, if it could not.
+        failure: Arc<Mutex<Option<String>>>,
+        #[cfg_attr(not(feature = "otlp-tls"), allow(dead_code))]
+        tls: TlsState,
+    }
+
+    pub(in crate::export::otlp) fn exporter(
+        config: &OtlpConfig,
+        timeout: Duration,
+    ) -> Result<HttpExporter, String> {
+        let protocol = match config.protocol {
+            Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
+            _ => opentelemetry_otlp::Protocol::HttpBinary,
+        };
+        let (builder, tls) = with_tls(
+            reqwest::blocking::Client::builder().timeout(timeout),
+            config,
+        )?;
+        let failure = Arc::new(Mutex::new(None));
+        let client = ReportingClient {
+            client: build(builder)?,
+            failure: failure.clone(),
+        };
+        let headers: HashMap<String, String> = config.headers.iter().cloned().collect();
+        let mut builder = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_http_client(client)
+            .with_protocol(protocol)
+            .with_endpoint(config.endpoint.clone())
+            .with_timeout(timeout)
+            .with_headers(headers);
+        if config.compression == Compression::Gzip {
+            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+        }
+        let inner = builder
+            .build()
+            .map_err(|error| format!("OTLP {} exporter: {error}", config.protocol))?;
+        Ok(HttpExporter {
+            inner,
+            failure,
+            tls,
+        })
+    }
+
+    /// `builder` with the TLS settings of `config`. reqwest's rustls has no crypto provider of
+    /// its own, so even a client for an `http://` endpoint gets a configuration (with ring).
+    #[cfg(feature = "otlp-tls")]
+    fn with_tls(
+        builder: ClientBuilder,
+        config: &OtlpConfig,
+    ) -> Result<(ClientBuilder, TlsState), String> {
+        if !crate::config::is_https(&config.endpoint) {
+            let plaintext = tls::plaintext_client_config()?;
+            return Ok((builder.tls_backend_preconfigured(plaintext), None));
+        }
+        let tls = Tls::load(&config.tls)?;
+        let builder = builder.tls_backend_preconfigured(tls.client_config()?);
+        Ok((builder, Some(Arc::new(tls))))
+    }
+
+    #[cfg(not(feature = "otlp-tls"))]
+    fn with_tls(
+        builder: ClientBuilder,
+        _config: &OtlpConfig,
+    ) -> Result<(ClientBuilder, TlsState), String> {
+        Ok((builder, ()))
+    }
+
+    /// The blocking client, built on a thread of its own: reqwest refuses to build one inside
+    /// a Tokio runtime, and setup may run in one (`#[actix_web::main]`).
+    fn build(builder: ClientBuilder) -> Result<reqwest::blocking::Client, String> {
+        std::thread::Builder::new()
+            .name("otel-runtime-otlp-http-setup".to_owned())
+            .spawn(move || builder.build())
+            .map_err(|error| format!("OTLP HTTP exporter: cannot start a thread: {error}"))?
+            .join()
+            .map_err(|_| "OTLP HTTP exporter: building its client panicked".to_owned())?
+            .map_err(|error| format!("OTLP HTTP exporter: cannot build its client: {error}"))
+    }
+
+    impl HttpExporter {
+        /// Forgets the failures of earlier exports.
+        fn clear(&self) {
+            *lock(&self.failure) = None;
+            #[cfg(feature = "otlp-tls")]
+            if let Some(tls) = &self.tls {
+                tls.clear();
+            }
+        }
+
+        /// `error` with the cause opentelemetry-otlp leaves out, if a request failed to be sent:
+        /// a rejected server certificate, else the client's error.
+        fn explain(&self, error: OTelSdkError) -> OTelSdkError {
+            #[cfg(feature = "otlp-tls")]
+            if let Some(rejection) = self.tls.as_ref().and_then(|tls| tls.rejection()) {
+                return OTelSdkError::InternalFailure(rejection);
+            }
+            match lock(&self.failure).take() {
+                Some(cause) => {
+                    OTelSdkError::InternalFailure(format!("HTTP export failed: {cause}"))
+                }
+                None => error,
+            }
+        }
+    }
+
+    impl SpanExporter for HttpExporter {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            self.clear();
+            self.inner
+                .export(batch)
+                .await
+                .map_err(|error| self.explain(error))
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.inner.force_flush()
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            self.inner.set_resource(resource);
+        }
+    }
+
+    /// The blocking reqwest client, keeping why its last request could not be sent.
+    #[derive(Debug)]
+    struct ReportingClient {
+        client: reqwest::blocking::Client,
+        failure: Arc<Mutex<Option<String>>>,
+    }
+
+    #[async_trait::async_trait]
+    impl HttpClient for ReportingClient {
+        async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+            let result = self.client.send_bytes(request).await;
+            *lock(&self.failure) = result.as_ref().err().map(|error| describe(error.as_ref()));
+            result
+        }
+    }
+
+    /// The error and its sources, one clause each, leaving out a source whose text its
+    /// wrapper already shows.
+    fn describe(error: &(dyn Error + 'static)) -> String {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut next = Some(error);
+        while let Some(error) = next {
+            let text = error.to_string();
+            if !clauses.last().is_some_and(|last| last.contains(&text)) {
+                clauses.push(text);
+            }
+            next = error.source();
+        }
+        clauses.join(": ")
+    }
+}
