@@ -2,12 +2,29 @@
 //!
 //! Use it through `otel_runtime::traced`, which re-exports it; the generated code calls
 //! `otel_runtime` and goes to whatever tracer provider is installed globally.
+//!
+//! Inside, one concern per module: `options` parses the attribute, `item` the function
+//! (signature first), `shape` decides once what kind of function it is, `validate` checks the
+//! options against it, `expand` writes the new function, and `diagnostics` collects every
+//! error so that one compile reports them all.
 
+#![deny(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+mod diagnostics;
 mod expand;
+mod item;
 mod options;
+mod shape;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use proc_macro::TokenStream;
+
+use crate::diagnostics::Errors;
+use crate::item::UnparsedFn;
+use crate::shape::Shape;
 
 /// Runs the annotated function inside an OpenTelemetry span.
 ///
@@ -31,7 +48,7 @@ use proc_macro::TokenStream;
 /// | `kind = internal \| server \| client \| producer \| consumer` | span kind (default `internal`) |
 /// | `attributes(a, key = expr, ?a, %a, key = ?expr)` | attributes at the start: an argument by name, any expression under a key (`a.b` or `"a.b"`), natively (integers, floats, bools, strings) or with `?` Debug / `%` Display |
 /// | `err`, `err(Debug)` | an `Err` sets status Error (description: the error's Display / Debug), adds an `exception` event and `error.type` |
-/// | `ret`, `ret(Debug)`, `ret(Display)` | records the returned value (the `Ok` value of a `Result`) as `code.return.value` |
+/// | `ret`, `ret(Debug)`, `ret(Display)` | records the returned value (the `Ok` value of a `Result`, see below) as `code.return.value` |
 /// | `parent = expr` | explicit parent: a `Context` or `SpanContext` (or `Option` of either; `None` is a root) |
 /// | `root` | start a new trace, whatever is current |
 /// | `links(expr, ...)` | link to other spans (`SpanContext` or `Context` each) |
@@ -43,6 +60,13 @@ use proc_macro::TokenStream;
 /// server attributes and the response status. `kind = client` marks a function that sends an
 /// awc request with `otel_runtime::TracedRequest`: the request carries this span's context and
 /// the span records the HTTP client attributes and is renamed `{method}` unless named.
+///
+/// `err` works with any type that is a `Result`, whatever it is called (`io::Result<T>`,
+/// `type Outcome<T> = Result<T, MyError>`): the compiler checks it. `ret` records the `Ok`
+/// value when the function returns a `Result`: always together with `err`, and without `err`
+/// when the return type is spelled `Result` (`Result<T, E>`, `io::Result<T>`,
+/// `anyhow::Result<T>`). Without `err`, a `Result` under another name is recorded whole: write
+/// `#[traced(err, ret)]` for its `Ok` value.
 ///
 /// With the `disabled` feature of `otel-runtime` the function is left unchanged.
 ///
@@ -83,6 +107,20 @@ use proc_macro::TokenStream;
 /// # drop(load(std::path::Path::new("x")));
 /// ```
 ///
+/// A `Result` under another name:
+///
+/// ```
+/// use otel_runtime::traced;
+///
+/// type Outcome<T> = Result<T, std::num::ParseIntError>;
+///
+/// #[traced(err, ret)] // records the `Ok` value, as for `Result<u8, ParseIntError>`
+/// fn level(text: &str) -> Outcome<u8> {
+///     text.parse()
+/// }
+/// # assert_eq!(level("3"), Ok(3));
+/// ```
+///
 /// Parents and links:
 ///
 /// ```
@@ -108,66 +146,38 @@ pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(args.into(), item.into()).into()
 }
 
+/// `#[traced(args)] item`: the instrumented function, or every error found beside the item as
+/// written (so that only the real mistakes show, not a cascade from a missing function).
 fn expand(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
-    let (options, mut errors) = options::Options::parse(args);
-    let function = match syn::parse2::<syn::ItemFn>(item.clone()) {
-        Ok(function) => function,
+    let mut errors = Errors::default();
+    let options = options::Options::parse(args, &mut errors);
+    let function = match syn::parse2::<UnparsedFn>(item.clone()).map(UnparsedFn::parse_body) {
+        Ok(Ok(function)) => function,
+        // A syntax error in the body, or in the signature of something written as a function:
+        // rustc has already reported it at its own token, before calling us.
+        Ok(Err(_)) => return with_errors(&errors, item),
+        Err(_) if item::looks_like_function(&item) => return with_errors(&errors, item),
         Err(_) => {
-            let mut all = validate::not_a_function(&item);
-            if let Some(errors) = errors {
-                all.combine(errors);
-            }
-            let all = all.to_compile_error();
-            return quote::quote!(#all #item);
+            errors.push(item::not_a_function(&item));
+            return with_errors(&errors, item);
         }
     };
-    if let Err(error) = validate::function(&options, &function) {
-        match &mut errors {
-            Some(all) => all.combine(error),
-            None => errors = Some(error),
-        }
+    let shape = Shape::of(options.kind(), &function);
+    validate::function(&options, &shape, &function, &mut errors);
+    if !errors.is_empty() {
+        return with_errors(&errors, quote::quote!(#function));
     }
-    match errors {
-        // Emit the function untouched beside the errors, so only the real mistakes show.
-        Some(errors) => {
-            let errors = errors.to_compile_error();
-            quote::quote!(#errors #function)
-        }
-        None if cfg!(feature = "disabled") => quote::quote!(#function),
-        None => expand::traced_fn(&options, function),
+    if cfg!(feature = "disabled") {
+        return quote::quote!(#function);
     }
+    expand::traced_fn(&options, shape, function)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::expand;
-
-    #[test]
-    fn disabled_feature_leaves_the_function_unchanged() {
-        let item: proc_macro2::TokenStream = quote::quote!(
-            fn work(a: u32) -> u32 {
-                a + 1
-            }
-        );
-        let expanded = expand(quote::quote!(name = "w"), item.clone()).to_string();
-        if cfg!(feature = "disabled") {
-            assert_eq!(expanded, item.to_string());
-        } else {
-            assert!(expanded.contains("start_traced"), "{expanded}");
-        }
-    }
-
-    #[test]
-    fn errors_keep_the_function() {
-        let item = quote::quote!(
-            fn work() {}
-        );
-        let expanded = expand(quote::quote!(nmae = "w", kind = sever), item).to_string();
-        assert!(expanded.contains("unknown option `nmae`"), "{expanded}");
-        assert!(expanded.contains("unknown span kind `sever`"), "{expanded}");
-        assert!(expanded.contains("fn work"), "{expanded}");
-    }
+/// `errors` as `compile_error!`s, followed by `item` unchanged.
+fn with_errors(errors: &Errors, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let errors = errors.to_compile_error();
+    quote::quote!(#errors #item)
 }
