@@ -57,7 +57,8 @@ use crate::shape::Shape;
 ///
 /// `kind = server` is for actix-web handlers (`async fn`): the span's parent is the context
 /// carried by the request headers, it is named `{method} {route}`, and it records the stable HTTP
-/// server attributes and the response status. `kind = client` marks a function that sends an
+/// server attributes and the response status (see [Server handlers](#server-handlers)).
+/// `kind = client` marks a function that sends an
 /// awc request with `otel_runtime::TracedRequest`: the request carries this span's context and
 /// the span records the HTTP client attributes and is renamed `{method}` unless named.
 ///
@@ -140,6 +141,76 @@ use crate::shape::Shape;
 ///     continue_from(&here);
 /// }
 /// # request();
+/// ```
+///
+/// # Server handlers
+///
+/// With `kind = server` the handler's signature changes, so that the span covers the whole
+/// request as actix-web answers it:
+///
+/// - a hidden first argument brings the request (its headers give the span's parent, its
+///   matched route `http.route` and the span's name);
+/// - every argument `pattern: T` is taken as actix's `Result` of the extractor `T`, and bound to
+///   `pattern` once the span has started. A request that an extractor rejects (a body that is
+///   not valid JSON, a path segment that does not parse, a payload over the limit, missing
+///   `web::Data`, a custom extractor's error) is answered inside the span with the response
+///   actix sends for that error (400, 404, 413, 500, ...), and the span records its status
+///   code (and `error.type` for a 5xx). When several extractors fail, the first argument's
+///   error answers; unlike actix alone, the extractors after it have run too. Attributes that
+///   name arguments are recorded once every argument is extracted: a rejected request has none;
+/// - the return type `R` becomes a `Responder` wrapping `R`, which records the response's status
+///   code and ends the span.
+///
+/// Routing attributes go above `#[traced]` (`#[get("/items/{id}")]` then
+/// `#[traced(kind = server)]`). Behind the [`TraceRequests`] middleware the handler adopts the
+/// middleware's span instead of starting one: each request still has one SERVER span.
+///
+/// [`TraceRequests`]: https://docs.rs/otel-runtime/latest/otel_runtime/actix/struct.TraceRequests.html
+///
+/// ## Testing a traced handler
+///
+/// As the handler no longer has the signature it was written with, a test does not call it
+/// directly: it registers it in an `App` and sends it requests with `actix_web::test`, which is
+/// how actix-web calls it too. Under [`otel_runtime::testing::capture`] the test sees its span.
+///
+/// [`otel_runtime::testing::capture`]: https://docs.rs/otel-runtime/latest/otel_runtime/testing/fn.capture.html
+///
+/// ```
+/// use actix_web::{test, web, App, HttpResponse};
+/// use otel_runtime::opentelemetry::trace::SpanKind;
+/// use otel_runtime::traced;
+///
+/// #[traced(kind = server)]
+/// async fn greet(path: web::Path<(String, usize)>) -> HttpResponse {
+///     let (name, times) = path.into_inner();
+///     HttpResponse::Ok().body(name.repeat(times))
+/// }
+///
+/// #[actix_web::main]
+/// async fn main() {
+///     let capture = otel_runtime::testing::capture();
+///     let app = test::init_service(
+///         App::new().route("/greet/{name}/{times}", web::get().to(greet)),
+///     )
+///     .await;
+///
+///     let request = test::TestRequest::get().uri("/greet/ab/2").to_request();
+///     let response = test::call_service(&app, request).await;
+///     assert_eq!(response.status(), 200);
+///     assert_eq!(test::read_body(response).await, "abab");
+///
+///     // A path that does not parse is actix's 404, and the handler's span records it.
+///     let request = test::TestRequest::get().uri("/greet/ab/many").to_request();
+///     let response = test::call_service(&app, request).await;
+///     assert_eq!(response.status(), 404);
+///
+///     let spans = capture.spans();
+///     assert_eq!(spans.len(), 2);
+///     for span in &spans {
+///         assert_eq!(span.span_kind, SpanKind::Server);
+///         assert_eq!(span.name, "GET /greet/{name}/{times}");
+///     }
+/// }
 /// ```
 #[proc_macro_attribute]
 pub fn traced(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -75,3 +75,44 @@ fn with_err_ret_records_the_ok_value_of_any_alias() {
     let without_err = expand(quote::quote!(ret(Debug)), item).to_string();
     assert!(!without_err.contains("Result :: Ok"), "{without_err}");
 }
+
+#[test]
+fn server_extractors_are_bound_once_the_span_has_started() {
+    if cfg!(feature = "disabled") {
+        return;
+    }
+    let item = quote::quote!(
+        async fn handler(web::Json(note): web::Json<String>, id: web::Path<u32>) -> String {
+            note
+        }
+    );
+    let expanded = expand(quote::quote!(kind = server, attributes(id = *id)), item).to_string();
+    let position = |needle: &str| {
+        expanded
+            .find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` in {expanded}"))
+    };
+    // The signature: the request first, then each extractor as its `Result`.
+    let request =
+        position("__otel_request : :: otel_runtime :: __private :: actix :: ServerRequest");
+    let json = position(
+        "__otel_arg_0 : :: otel_runtime :: __private :: actix :: Extracted < web :: Json < String > >",
+    );
+    let path = position(
+        "__otel_arg_1 : :: otel_runtime :: __private :: actix :: Extracted < web :: Path < u32 > >",
+    );
+    // The body: the span, the arguments bound again (or the rejection answered), the
+    // attributes that may name them, then the user's body.
+    let start = position("start_server_span");
+    let bind_json =
+        position("let web :: Json (note) : web :: Json < String > = match __otel_arg_0");
+    let bind_path = position("let id : web :: Path < u32 > = match __otel_arg_1");
+    let rejected = position("Traced :: rejected (__otel_cx , __otel_rejection)");
+    let enrich = position("enrich_span");
+    assert!(request < json && json < path && path < start, "{expanded}");
+    assert!(
+        start < bind_json && bind_json < rejected && rejected < bind_path,
+        "{expanded}"
+    );
+    assert!(bind_path < enrich, "{expanded}");
+}

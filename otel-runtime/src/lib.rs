@@ -103,6 +103,6 @@ pub mod __private {
     /// The actix-web handler glue.
     #[cfg(feature = "actix-web")]
     pub mod actix {
-        pub use crate::http::server::{start_server_span, ServerRequest, Traced};
+        pub use crate::http::server::{start_server_span, Extracted, ServerRequest, Traced};
     }
 }

@@ -43,7 +43,7 @@ pub use outcome::{record_err_debug, record_err_display, record_return, RETURN_VA
 pub use panic_capture::PANIC_EXCEPTION_TYPE;
 pub use relations::{link_from, parent_from, IntoLink, IntoParent};
 #[cfg(feature = "actix-web")]
-pub(crate) use span::mark_middleware_owned;
+pub(crate) use span::{is_middleware_owned, mark_middleware_owned};
 #[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) use span::start_span;
 #[cfg(any(feature = "awc", feature = "reqwest"))]

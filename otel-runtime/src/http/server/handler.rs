@@ -1,5 +1,6 @@
-//! What a `#[traced(kind = server)]` handler expands to: its extra request argument, the span
-//! start, and the response that records the status.
+//! What a `#[traced(kind = server)]` handler expands to: its extra request argument, its
+//! extractors taken as [`Extracted`] results, the span start, and the response that records the
+//! status (of the handler's value, or of an extractor's rejection).
 
 use std::borrow::Cow;
 use std::future::{ready, Ready};
@@ -17,7 +18,7 @@ use super::middleware::MiddlewareSpan;
 use super::request::request_attributes;
 use crate::http::attributes::method_attributes;
 use crate::http::carrier::HeaderExtractor;
-use crate::instrument::{start_span, Parent, SpanGuard, TracerCell};
+use crate::instrument::{is_middleware_owned, start_span, Parent, SpanGuard, TracerCell};
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
@@ -27,6 +28,15 @@ use actix_web::HttpResponse;
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct ServerRequest(pub HttpRequest);
+
+/// What the actix-web extractor `T` gave: the value, or the error that rejects the request.
+///
+/// `#[traced(kind = server)]` takes each handler argument of type `T` as `Extracted<T>` (actix
+/// implements `FromRequest` for a `Result` of an extractor), so that a rejection reaches the
+/// handler and is answered inside its span ([`Traced::rejected`]) instead of before it starts.
+/// Naming `T::Error` also makes an argument that is no extractor an error at that argument.
+#[doc(hidden)]
+pub type Extracted<T> = Result<T, <T as FromRequest>::Error>;
 
 impl FromRequest for ServerRequest {
     type Error = actix_web::Error;
@@ -103,17 +113,19 @@ pub(super) fn record_status(cx: &Context, status: StatusCode) {
     }
 }
 
-/// A traced handler's response: the handler's own value plus its still-open SERVER span, which
-/// records the response status and ends when actix turns the value into the response.
+/// A traced handler's response: the handler's own value (or the error an extractor rejected the
+/// request with) plus its still-open SERVER span, which records the response status and ends
+/// when actix turns the value into the response.
 #[doc(hidden)]
 pub struct Traced<R> {
-    value: R,
+    value: Result<R, actix_web::Error>,
     guard: SpanGuard,
 }
 
 impl<R> std::fmt::Debug for Traced<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Traced")
+            .field("rejected", &self.value.as_ref().err())
             .field("guard", &self.guard)
             .finish_non_exhaustive()
     }
@@ -122,7 +134,22 @@ impl<R> std::fmt::Debug for Traced<R> {
 impl<R> Traced<R> {
     /// Pairs the handler's return value with its span.
     pub fn new((value, guard): (R, SpanGuard)) -> Self {
-        Self { value, guard }
+        Self {
+            value: Ok(value),
+            guard,
+        }
+    }
+
+    /// The answer to a request that one of the handler's extractors rejected with `error`: the
+    /// error response actix would have sent, its status recorded on the span of `cx` (the one
+    /// [`start_server_span`] gave).
+    pub fn rejected(cx: Context, error: impl Into<actix_web::Error>) -> Self {
+        // An adopted middleware span is ended by the middleware.
+        let owned_elsewhere = is_middleware_owned(&cx);
+        Self {
+            value: Err(error.into()),
+            guard: SpanGuard::new(cx, owned_elsewhere, true),
+        }
     }
 }
 
@@ -131,7 +158,12 @@ impl<R: Responder> Responder for Traced<R> {
 
     fn respond_to(self, request: &HttpRequest) -> HttpResponse {
         let Self { value, mut guard } = self;
-        let response = value.respond_to(request).map_into_boxed_body();
+        let response = match value {
+            Ok(value) => value.respond_to(request).map_into_boxed_body(),
+            // What actix answers when an extractor fails outside a `Result` (and the error stays
+            // on the response for logging middleware).
+            Err(error) => HttpResponse::from_error(error),
+        };
         // An adopted middleware span is recorded and ended by the middleware.
         if guard.is_active() {
             record_status(guard.context(), response.status());

@@ -5,5 +5,5 @@ mod handler;
 mod middleware;
 mod request;
 
-pub use handler::{start_server_span, ServerRequest, Traced};
+pub use handler::{start_server_span, Extracted, ServerRequest, Traced};
 pub use middleware::{TraceRequests, TraceRequestsService};
