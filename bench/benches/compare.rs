@@ -9,8 +9,8 @@
 //! BENCH_ROUNDS=61 BENCH_ROUND_MS=20 cargo bench -p bench --bench compare
 //! ```
 //!
-//! `callgrind ID CALLS` makes CALLS calls of one case (after a warm-up) and flushes: the run
-//! that `bench/callgrind.sh` measures twice under valgrind to get instructions per call.
+//! Instruction counts come from the `callgrind` bench (same cases, no counting allocator) run by
+//! `bench/callgrind.sh`.
 
 mod common;
 
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bench::counting::{allocations_per_call, CountingAllocator};
-use bench::measure::{interleaved, Samples, WARM_UP};
+use bench::measure::{interleaved, Samples};
 use common::{case_id, phases, Phase};
 
 #[global_allocator]
@@ -44,14 +44,6 @@ fn main() {
                 }
             }
         }
-        Some("callgrind") => {
-            let (Some(id), Some(calls)) = (args.get(1), args.get(2).and_then(|n| n.parse().ok()))
-            else {
-                eprintln!("usage: compare callgrind CASE-ID CALLS (ids: compare list)");
-                std::process::exit(2);
-            };
-            callgrind(id, calls);
-        }
         _ => {
             let rounds = env_number("BENCH_ROUNDS", 31) as usize;
             let round_time = Duration::from_millis(env_number("BENCH_ROUND_MS", 10));
@@ -65,33 +57,6 @@ fn main() {
             print_targets(&results);
         }
     }
-}
-
-/// Runs one case of one phase, for callgrind.
-fn callgrind(id: &str, calls: u64) {
-    // Phases install providers for good: only the wanted phase is set up.
-    for phase in phases() {
-        if let Some(case) = phase.cases.iter().find(|case| case_id(&phase, case) == id) {
-            let installed = (phase.install)();
-            (case.run)(WARM_UP);
-            installed.flush();
-            // Flushing every CHUNK calls (fewer than the batch processor's export batch) keeps
-            // its queue from filling up while valgrind runs the threads one at a time: no span
-            // is dropped, so the counts do not depend on scheduling. The flushes themselves
-            // happen outside the functions callgrind.sh counts in.
-            const CHUNK: u64 = 256;
-            let mut done = 0;
-            while done < calls {
-                let chunk = CHUNK.min(calls - done);
-                (case.run)(chunk);
-                installed.flush();
-                done += chunk;
-            }
-            return;
-        }
-    }
-    eprintln!("no case {id:?}: see `compare list`");
-    std::process::exit(2);
 }
 
 /// What one phase measured, per case name.
@@ -176,19 +141,18 @@ fn print_targets(results: &BTreeMap<&'static str, Measured>) {
     println!();
     println!("== targets");
     let verdict = |ok: bool| if ok { "ok  " } else { "MISS" };
-    for phase in ["sampled", "unsampled"] {
+    for phase in ["sampled", "global", "unsampled"] {
         let Some(measured) = results.get(phase) else {
             continue;
         };
-        for (ours, hand) in [
-            ("#[traced] sync", "SDK by hand, in_span"),
+        let with_attributes = [
             ("#[traced] sync, 3 attributes", "SDK by hand, 3 attributes"),
-            ("#[traced] async", "SDK by hand, async"),
             (
                 "#[traced] async, 3 attributes",
                 "SDK by hand, async, 3 attributes",
             ),
-        ] {
+        ];
+        for (ours, hand) in common::SPAN_PAIRS.iter().chain(&with_attributes) {
             if let (Some(a), Some(b)) = (measured.samples.get(ours), measured.samples.get(hand)) {
                 let ratio = a.ratio_to(b);
                 println!(

@@ -71,6 +71,16 @@ pub fn install(sampling: Sampling) -> (SdkTracerProvider, NoopExporter) {
     (provider, exporter)
 }
 
+/// Installs the batch provider with `opentelemetry::global::set_tracer_provider`, as code that
+/// sets the SDK up without otel-runtime does, and tells `#[traced]` call sites that ran before
+/// to fetch their tracers again. Returns it for the hand-written cases.
+pub fn install_global(sampling: Sampling) -> (SdkTracerProvider, NoopExporter) {
+    let (provider, exporter) = batch_provider(sampling);
+    opentelemetry::global::set_tracer_provider(provider.clone());
+    otel_runtime::tracer_provider_changed();
+    (provider, exporter)
+}
+
 /// Sets tracing up as `otel_runtime::init()` does with `OTEL_SDK_DISABLED=true` in the
 /// environment (without touching the process environment).
 pub fn install_disabled() -> otel_runtime::TracingGuard {

@@ -1,6 +1,9 @@
 //! The functions under test, in pairs: `#[traced]` and the hand-written SDK code doing the same
 //! (same provider, span name, kind and attributes), plus the plain function without a span.
-//! Each `*_calls(n)` function makes `n` calls, for [`crate::measure::Case`].
+//! Each `*_calls(n)` function makes `n` calls, for [`crate::measure::Case`]; each
+//! `*_children(n)` makes the same calls under a parent span, so that every span is a child
+//! (`bench/callgrind.sh` counts the instructions inside the `*_calls` functions only, so the
+//! parent's own cost is left out).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -9,7 +12,8 @@ use std::sync::Mutex;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use opentelemetry::context::FutureExt as _;
-use opentelemetry::trace::{TraceContextExt as _, Tracer as _, TracerProvider as _};
+use opentelemetry::global::BoxedTracer;
+use opentelemetry::trace::{TraceContextExt as _, Tracer, TracerProvider as _};
 use opentelemetry::{global, Context, KeyValue};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use otel_runtime::traced;
@@ -29,19 +33,31 @@ pub fn poll_ready<F: Future>(future: F) -> F::Output {
     }
 }
 
-static HAND_TRACER: Mutex<Option<SdkTracer>> = Mutex::new(None);
+/// The tracers of the hand-written cases, for the provider installed now (one leaked pair per
+/// provider installed: the loops then borrow them without a lock or a clone).
+static HAND_TRACERS: Mutex<Option<(&'static SdkTracer, &'static BoxedTracer)>> = Mutex::new(None);
 
-/// Makes the hand-written cases use `provider`'s tracer (cached, as a careful person would).
+/// Makes the hand-written cases use `provider`'s tracer (cached, as a careful person would),
+/// and the `global_*` ones the global provider's (`global::tracer`, cached too).
 pub fn use_provider(provider: &SdkTracerProvider) {
-    *HAND_TRACER.lock().unwrap() = Some(provider.tracer("bench"));
+    let sdk: &'static SdkTracer = Box::leak(Box::new(provider.tracer("bench")));
+    let global: &'static BoxedTracer = Box::leak(Box::new(global::tracer("bench")));
+    *HAND_TRACERS.lock().unwrap() = Some((sdk, global));
 }
 
-fn hand_tracer() -> SdkTracer {
-    HAND_TRACER
+fn hand_tracers() -> (&'static SdkTracer, &'static BoxedTracer) {
+    HAND_TRACERS
         .lock()
         .unwrap()
-        .clone()
         .expect("use_provider() before the hand-written cases")
+}
+
+fn hand_tracer() -> &'static SdkTracer {
+    hand_tracers().0
+}
+
+fn global_hand_tracer() -> &'static BoxedTracer {
+    hand_tracers().1
 }
 
 // ---- no span ---------------------------------------------------------------------------------
@@ -109,7 +125,10 @@ pub fn traced_inner(x: u64) -> u64 {
 
 /// A span, no attributes: `in_span` on a cached tracer.
 #[inline(never)]
-pub fn sdk_sync(tracer: &SdkTracer, x: u64) -> u64 {
+pub fn sdk_sync<T: Tracer>(tracer: &T, x: u64) -> u64
+where
+    T::Span: Send + Sync + 'static,
+{
     tracer.in_span("sdk_sync", |_| work(x))
 }
 
@@ -127,7 +146,10 @@ pub fn sdk_attrs(tracer: &SdkTracer, id: i64, user: &str, retry: bool) -> u64 {
 }
 
 /// A span, async: the body runs with the span current (`with_context`).
-pub async fn sdk_async(tracer: &SdkTracer, x: u64) -> u64 {
+pub async fn sdk_async<T: Tracer>(tracer: &T, x: u64) -> u64
+where
+    T::Span: Send + Sync + 'static,
+{
     let cx = Context::current_with_span(tracer.start("sdk_async"));
     async move { work(x) }.with_context(cx).await
 }
@@ -173,6 +195,8 @@ const USER: &str = "user-42";
 macro_rules! calls {
     ($($(#[$doc:meta])* $name:ident($i:ident) => $call:expr;)*) => {$(
         $(#[$doc])*
+        // Never inlined: callgrind.sh counts what runs inside this function by its name.
+        #[inline(never)]
         pub fn $name(n: u64) {
             for $i in 0..n {
                 black_box($call);
@@ -204,10 +228,11 @@ calls! {
 }
 
 macro_rules! hand_calls {
-    ($($(#[$doc:meta])* $name:ident($tracer:ident, $i:ident) => $call:expr;)*) => {$(
+    ($($(#[$doc:meta])* $name:ident($tracer:ident = $get:ident, $i:ident) => $call:expr;)*) => {$(
         $(#[$doc])*
+        #[inline(never)]
         pub fn $name(n: u64) {
-            let $tracer = &hand_tracer();
+            let $tracer = $get();
             for $i in 0..n {
                 black_box($call);
             }
@@ -217,15 +242,54 @@ macro_rules! hand_calls {
 
 hand_calls! {
     /// [`sdk_sync`].
-    sdk_sync_calls(tracer, i) => sdk_sync(tracer, black_box(i));
+    sdk_sync_calls(tracer = hand_tracer, i) => sdk_sync(tracer, black_box(i));
     /// [`sdk_attrs`].
-    sdk_attrs_calls(tracer, i) =>
+    sdk_attrs_calls(tracer = hand_tracer, i) =>
         sdk_attrs(tracer, black_box(i as i64), black_box(USER), black_box(true));
     /// [`sdk_async`].
-    sdk_async_calls(tracer, i) => poll_ready(sdk_async(tracer, black_box(i)));
+    sdk_async_calls(tracer = hand_tracer, i) => poll_ready(sdk_async(tracer, black_box(i)));
     /// [`sdk_async_attrs`].
-    sdk_async_attrs_calls(tracer, i) =>
+    sdk_async_attrs_calls(tracer = hand_tracer, i) =>
         poll_ready(sdk_async_attrs(tracer, black_box(i as i64), black_box(USER), black_box(true)));
     /// [`sdk_outer`].
-    sdk_nested_calls(tracer, i) => sdk_outer(tracer, black_box(i));
+    sdk_nested_calls(tracer = hand_tracer, i) => sdk_outer(tracer, black_box(i));
+    /// [`sdk_sync`] with a tracer from `global::tracer` (cached).
+    global_sync_calls(tracer = global_hand_tracer, i) => sdk_sync(tracer, black_box(i));
+    /// [`sdk_async`] with a tracer from `global::tracer` (cached).
+    global_async_calls(tracer = global_hand_tracer, i) => poll_ready(sdk_async(tracer, black_box(i)));
+}
+
+// ---- the same calls, as child spans ----------------------------------------------------------
+
+/// Makes `calls(n)` with a span current, so that every span they start is its child. The
+/// parent comes from the hand-written cases' tracer (the same provider) and is started and
+/// ended outside `calls`, which is all callgrind.sh counts.
+fn under_parent(n: u64, calls: fn(u64)) {
+    let parent = hand_tracer().start("parent");
+    let _attached = Context::current_with_span(parent).attach();
+    calls(n);
+}
+
+macro_rules! children {
+    ($($(#[$doc:meta])* $name:ident => $calls:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(n: u64) {
+            under_parent(n, $calls);
+        }
+    )*};
+}
+
+children! {
+    /// [`sdk_sync_calls`] under a parent span.
+    sdk_sync_children => sdk_sync_calls;
+    /// [`traced_sync_calls`] under a parent span.
+    traced_sync_children => traced_sync_calls;
+    /// [`sdk_async_calls`] under a parent span.
+    sdk_async_children => sdk_async_calls;
+    /// [`traced_async_calls`] under a parent span.
+    traced_async_children => traced_async_calls;
+    /// [`global_sync_calls`] under a parent span.
+    global_sync_children => global_sync_calls;
+    /// [`global_async_calls`] under a parent span.
+    global_async_children => global_async_calls;
 }

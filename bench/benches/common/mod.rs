@@ -152,7 +152,17 @@ fn install_disabled() -> Installed {
 }
 
 fn install_batch(sampling: Sampling) -> Installed {
-    let (provider, exporter) = provider::install(sampling);
+    installed_for(sampling, provider::install(sampling))
+}
+
+fn install_global() -> Installed {
+    installed_for(Sampling::On, provider::install_global(Sampling::On))
+}
+
+fn installed_for(
+    sampling: Sampling,
+    (provider, exporter): (SdkTracerProvider, NoopExporter),
+) -> Installed {
     workload::use_provider(&provider);
     if sampling == Sampling::On {
         use_tracing_opentelemetry(&provider);
@@ -219,7 +229,7 @@ pub fn phases() -> Vec<Phase> {
         },
         Phase {
             name: "sampled",
-            what: "AlwaysOn sampler, batch processor, no-op exporter",
+            what: "AlwaysOn sampler, batch processor, no-op exporter; otel_runtime::set_tracer_provider",
             install: || install_batch(Sampling::On),
             cases: vec![
                 case("SDK by hand, in_span", workload::sdk_sync_calls, 1),
@@ -263,7 +273,10 @@ pub fn phases() -> Vec<Phase> {
                     1,
                 ),
                 case("fastrace #[trace] (child span)", fastrace_calls, 0),
-            ],
+            ]
+            .into_iter()
+            .chain(child_cases())
+            .collect(),
             pairs: vec![
                 ("#[traced] sync", "SDK by hand, in_span"),
                 ("#[traced] sync, 3 attributes", "SDK by hand, 3 attributes"),
@@ -282,7 +295,52 @@ pub fn phases() -> Vec<Phase> {
                     "tracing #[instrument] + tracing-opentelemetry",
                 ),
                 ("#[traced] sync", "fastrace #[trace] (child span)"),
-            ],
+            ]
+            .into_iter()
+            // Its roots' pairs are above.
+            .chain(SPAN_PAIRS[2..].iter().copied())
+            .collect(),
+        },
+        Phase {
+            name: "global",
+            what: "the same, installed with opentelemetry::global::set_tracer_provider",
+            install: install_global,
+            cases: vec![
+                case("SDK by hand, in_span", workload::sdk_sync_calls, 1),
+                case("#[traced] sync", workload::traced_sync_calls, 1),
+                case("SDK by hand, async", workload::sdk_async_calls, 1),
+                case("#[traced] async", workload::traced_async_calls, 1),
+                case(
+                    "SDK by hand, global::tracer cached, in_span",
+                    workload::global_sync_calls,
+                    1,
+                ),
+                case(
+                    "SDK by hand, global::tracer cached, async",
+                    workload::global_async_calls,
+                    1,
+                ),
+            ]
+            .into_iter()
+            .chain(child_cases())
+            .chain([
+                case(
+                    "SDK by hand, global::tracer cached, in_span, child",
+                    workload::global_sync_children,
+                    1,
+                ),
+                case(
+                    "SDK by hand, global::tracer cached, async, child",
+                    workload::global_async_children,
+                    1,
+                ),
+            ])
+            .collect(),
+            pairs: SPAN_PAIRS
+                .iter()
+                .copied()
+                .chain(GLOBAL_TRACER_PAIRS.iter().copied())
+                .collect(),
         },
         Phase {
             name: "unsampled",
@@ -309,6 +367,49 @@ pub fn phases() -> Vec<Phase> {
         http_phase(),
     ]
 }
+
+/// The target's span cases as children of a span (their roots are the phases' first cases).
+fn child_cases() -> Vec<Case> {
+    vec![
+        case(
+            "SDK by hand, in_span, child",
+            workload::sdk_sync_children,
+            1,
+        ),
+        case("#[traced] sync, child", workload::traced_sync_children, 1),
+        case("SDK by hand, async, child", workload::sdk_async_children, 1),
+        case("#[traced] async, child", workload::traced_async_children, 1),
+    ]
+}
+
+/// Target 1: `#[traced]` against the SDK by hand, roots and children, sync and async.
+pub const SPAN_PAIRS: &[(&str, &str)] = &[
+    ("#[traced] sync", "SDK by hand, in_span"),
+    ("#[traced] async", "SDK by hand, async"),
+    ("#[traced] sync, child", "SDK by hand, in_span, child"),
+    ("#[traced] async, child", "SDK by hand, async, child"),
+];
+
+/// `#[traced]` against the hand-written code that goes through the same global (boxed) tracer:
+/// both pay what the global API costs (a second box per span, dynamic calls).
+pub const GLOBAL_TRACER_PAIRS: &[(&str, &str)] = &[
+    (
+        "#[traced] sync",
+        "SDK by hand, global::tracer cached, in_span",
+    ),
+    (
+        "#[traced] async",
+        "SDK by hand, global::tracer cached, async",
+    ),
+    (
+        "#[traced] sync, child",
+        "SDK by hand, global::tracer cached, in_span, child",
+    ),
+    (
+        "#[traced] async, child",
+        "SDK by hand, global::tracer cached, async, child",
+    ),
+];
 
 fn install_http() -> Installed {
     let (provider, exporter) = provider::batch_provider(Sampling::On);

@@ -19,19 +19,20 @@ const DEFAULT_KNOWN_METHODS: [&str; 10] = [
 pub(crate) const KNOWN_METHODS_VARIABLE: &str = "OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS";
 
 /// The known methods, read once from [`KNOWN_METHODS_VARIABLE`].
-static KNOWN_METHODS: LazyLock<Vec<String>> =
+static KNOWN_METHODS: LazyLock<Vec<Cow<'static, str>>> =
     LazyLock::new(|| known_methods(std::env::var(KNOWN_METHODS_VARIABLE).ok().as_deref()));
 
 /// The known methods for a value of [`KNOWN_METHODS_VARIABLE`] (`None`: unset): its
 /// comma-separated entries, trimmed, empty ones skipped. Set but empty, it knows no method.
-pub(crate) fn known_methods(variable: Option<&str>) -> Vec<String> {
+/// The default ones are borrowed, so that recording one per request allocates nothing.
+pub(crate) fn known_methods(variable: Option<&str>) -> Vec<Cow<'static, str>> {
     match variable {
-        None => DEFAULT_KNOWN_METHODS.map(str::to_owned).to_vec(),
+        None => DEFAULT_KNOWN_METHODS.map(Cow::Borrowed).to_vec(),
         Some(list) => list
             .split(',')
             .map(str::trim)
             .filter(|method| !method.is_empty())
-            .map(str::to_owned)
+            .map(|method| Cow::Owned(method.to_owned()))
             .collect(),
     }
 }
@@ -42,7 +43,7 @@ pub(crate) fn method_attributes(method: &str, attributes: &mut Vec<KeyValue>) ->
 }
 
 fn method_attributes_in<'k>(
-    known_methods: &'k [String],
+    known_methods: &'k [Cow<'static, str>],
     method: &str,
     attributes: &mut Vec<KeyValue>,
 ) -> &'k str {

@@ -12,22 +12,25 @@ use super::span::{is_middleware_owned, Started};
 
 pin_project_lite::pin_project! {
     /// A future that runs with its span current on every poll and ends the span when it
-    /// completes (or marks it cancelled if dropped first): an [`InScope`] that finishes the span
-    /// itself.
+    /// completes (or marks it cancelled if dropped first): what [`InScope`] does, finishing the
+    /// span itself instead of handing it back with the output.
     #[doc(hidden)]
     pub struct Instrumented<F> {
         #[pin]
-        inner: InScope<F>,
+        inner: F,
+        // Dropped before completion, it marks the span cancelled and ends it.
+        guard: SpanGuard,
     }
 }
 
 impl<F> Instrumented<F> {
-    /// Wraps `inner` so that the span just started is current while it runs and ends with it; `None` (a skipped span) only runs
-    /// `inner`.
-    #[inline]
+    /// Wraps `inner` so that the span just started is current while it runs and ends with it;
+    /// `None` (a skipped span) only runs `inner`.
+    #[inline(always)]
     pub fn optional(started: Option<Started>, inner: F) -> Self {
         Self {
-            inner: InScope::optional(started, inner),
+            inner,
+            guard: started.map_or_else(SpanGuard::none, |started| started.guard(true)),
         }
     }
 }
@@ -37,10 +40,14 @@ impl<F: Future> Future for Instrumented<F> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        self.project().inner.poll(task).map(|(output, mut guard)| {
-            guard.finish();
-            output
-        })
+        let this = self.project();
+        let attached = this.guard.attach();
+        let poll = this.inner.poll(task);
+        drop(attached);
+        if poll.is_ready() {
+            this.guard.finish();
+        }
+        poll
     }
 }
 

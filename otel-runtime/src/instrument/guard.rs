@@ -30,14 +30,14 @@ pub const CANCELLED_ATTRIBUTE: &str = "otel.cancelled";
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct SpanGuard {
+    /// The context holding the span; without a span for a skipped one (then nothing is made
+    /// current either).
     cx: Context,
-    /// Ended already, or nothing to end (a span that does not record, or none).
-    ended: bool,
-    /// Whether `cx` is made current while the guarded future runs (not for a skipped span).
-    current: bool,
-    drop_means_cancelled: bool,
     /// For a client function's span: whether a request was recorded on it.
     client_sent: Option<Arc<AtomicBool>>,
+    /// Ended already, or nothing to end (a span that does not record, or none).
+    ended: bool,
+    drop_means_cancelled: bool,
 }
 
 impl SpanGuard {
@@ -48,24 +48,24 @@ impl SpanGuard {
     }
 
     /// Guards the span in `cx` (`ended`: nothing to end, such as a span that does not record).
+    #[inline(always)]
     pub(crate) fn new(cx: Context, ended: bool, drop_means_cancelled: bool) -> Self {
         Self {
             cx,
-            ended,
-            current: true,
-            drop_means_cancelled,
             client_sent: None,
+            ended,
+            drop_means_cancelled,
         }
     }
 
     /// A guard with no span, for a call whose span was skipped ([`TracerCell::is_noop`]).
+    #[inline]
     pub fn none() -> Self {
         Self {
             cx: Context::new(),
-            ended: true,
-            current: false,
-            drop_means_cancelled: false,
             client_sent: None,
+            ended: true,
+            drop_means_cancelled: false,
         }
     }
 
@@ -81,6 +81,7 @@ impl SpanGuard {
     }
 
     /// Ends the span now (a normal completion).
+    #[inline]
     pub fn finish(&mut self) {
         if !self.ended {
             self.ended = true;
@@ -93,6 +94,24 @@ impl SpanGuard {
         }
     }
 
+    /// Replaces the guarded context by what `f` makes of it (a marked copy).
+    pub(crate) fn map_context(&mut self, f: impl FnOnce(Context) -> Context) {
+        self.cx = f(std::mem::take(&mut self.cx));
+    }
+
+    /// Sets whether dropping the guard before [`finish`](Self::finish) means a cancelled
+    /// future.
+    #[inline(always)]
+    pub(crate) fn drop_means_cancelled(&mut self, cancelled: bool) {
+        self.drop_means_cancelled = cancelled;
+    }
+
+    /// The guarded context, the span left open (for glue that ends it itself).
+    pub(crate) fn into_context(mut self) -> Context {
+        self.ended = true;
+        std::mem::take(&mut self.cx)
+    }
+
     /// Watches a client function's span: ending it without a request recorded on it (the
     /// request was sent without `TracedRequest` or the awc middleware, so it carried no trace
     /// context) is reported once per process.
@@ -102,27 +121,40 @@ impl SpanGuard {
 
     /// Makes the guarded context current until the returned guard is dropped (nothing for a
     /// skipped span).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn attach(&self) -> Option<ContextGuard> {
-        self.current.then(|| self.cx.clone().attach())
+        self.cx.has_active_span().then(|| self.cx.clone().attach())
     }
 }
 
 impl Drop for SpanGuard {
+    #[inline(always)]
     fn drop(&mut self) {
         if self.ended {
             return;
         }
+        if std::thread::panicking() || self.drop_means_cancelled {
+            self.record_unfinished();
+        }
+        self.finish();
+    }
+}
+
+impl SpanGuard {
+    /// Records why a span is ended by its guard's drop rather than by [`finish`](Self::finish):
+    /// a panic unwinding, or a future dropped before it completed.
+    #[cold]
+    #[inline(never)]
+    fn record_unfinished(&self) {
         let span = self.cx.span();
         if std::thread::panicking() {
             super::panic_capture::record_panic(&span);
-        } else if self.drop_means_cancelled {
+        } else {
             span.set_attribute(KeyValue::new(CANCELLED_ATTRIBUTE, true));
             span.set_status(Status::error(
                 "cancelled: the future was dropped before it completed",
             ));
         }
-        self.finish();
     }
 }
 
@@ -141,6 +173,9 @@ struct Entered {
 
 impl SyncSpan {
     /// Makes the span just started current.
+    // Inlined, like the start and the drop, into the traced function: the guard is then built
+    // in place and the calls between these small steps disappear.
+    #[inline(always)]
     pub fn enter(started: Started) -> Self {
         Self(Some(Entered {
             _attached: started.context().clone().attach(),

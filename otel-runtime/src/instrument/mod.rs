@@ -42,12 +42,12 @@ pub use guard::{SyncSpan, CANCELLED_ATTRIBUTE};
 pub use outcome::{record_err_debug, record_err_display, record_return, RETURN_VALUE_ATTRIBUTE};
 pub use panic_capture::PANIC_EXCEPTION_TYPE;
 pub use relations::{link_from, parent_from, IntoLink, IntoParent};
-#[cfg(feature = "actix-web")]
-pub(crate) use span::{is_middleware_owned, mark_middleware_owned};
 #[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) use span::start_span;
 #[cfg(any(feature = "awc", feature = "reqwest"))]
 pub(crate) use span::ClientSpan;
 pub use span::{enrich_span, start_traced, Parent, Started};
+#[cfg(feature = "actix-web")]
+pub(crate) use span::{is_middleware_owned, mark_middleware_owned};
 pub(crate) use tracer::{provider_generation, sdk_provider_installed};
 pub use tracer::{tracer_provider_changed, TracerCell};

@@ -24,53 +24,62 @@ pub enum Parent {
 /// A span just started for a `#[traced]` function: the context holding it, and whether it
 /// records. One that does not (unsampled) is still made current, so that its children inherit
 /// its context, but there is nothing to end or to record on it.
+///
+/// It is the guard that will end the span, not yet told whether a drop means a cancelled
+/// future: turning it into that guard then costs nothing.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Started {
-    cx: Context,
-    recording: bool,
-    /// For a client function's span: set once a request was recorded on it.
-    sent: Option<Arc<AtomicBool>>,
+    guard: SpanGuard,
 }
 
 impl Started {
     /// The context holding the span.
     pub fn context(&self) -> &Context {
-        &self.cx
+        self.guard.context()
     }
 
     /// Marks the span as a traced client function's CLIENT span ([`mark_client_span`]).
-    pub fn client(self, named: bool) -> Self {
+    pub fn client(mut self, named: bool) -> Self {
         let sent = Arc::new(AtomicBool::new(false));
-        Self {
-            cx: mark_client_span(self.cx, named, Arc::clone(&sent)),
-            recording: self.recording,
-            sent: Some(sent),
-        }
+        self.guard
+            .map_context(|cx| mark_client_span(cx, named, Arc::clone(&sent)));
+        self.guard.expect_request(sent);
+        self
     }
 
     /// A span just started in `cx`; `recording` says whether it records.
+    #[inline(always)]
     pub(crate) fn new(cx: Context, recording: bool) -> Self {
         Self {
-            cx,
-            recording,
-            sent: None,
+            guard: SpanGuard::new(cx, !recording, false),
         }
     }
 
     /// The guard that ends the span (dropping it unfinished means a cancelled future when
     /// `drop_means_cancelled`).
+    #[inline(always)]
     pub(crate) fn guard(self, drop_means_cancelled: bool) -> SpanGuard {
-        let mut guard = SpanGuard::new(self.cx, !self.recording, drop_means_cancelled);
-        if let Some(sent) = self.sent {
-            guard.expect_request(sent);
-        }
+        let mut guard = self.guard;
+        guard.drop_means_cancelled(drop_means_cancelled);
         guard
+    }
+
+    /// The context holding the span, for glue that ends the span itself.
+    #[cfg_attr(
+        not(any(feature = "actix-web", feature = "awc", feature = "reqwest")),
+        allow(dead_code)
+    )]
+    pub(crate) fn into_context(self) -> Context {
+        self.guard.into_context()
     }
 }
 
 /// Starts the span of a `#[traced]` function.
+// Inlined into the traced function, so that the empty attribute and link vectors most spans
+// have fold away; the rest is one non-generic function.
 #[doc(hidden)]
+#[inline(always)]
 pub fn start_traced(
     cell: &TracerCell,
     name: impl Into<Cow<'static, str>>,
@@ -79,21 +88,39 @@ pub fn start_traced(
     attributes: Vec<KeyValue>,
     links: Vec<Link>,
 ) -> Started {
-    let mut builder = SpanBuilder::from_name(name).with_kind(kind);
-    if !attributes.is_empty() {
-        builder.attributes = Some(attributes);
-    }
-    if !links.is_empty() {
-        builder.links = Some(links);
-    }
-    let parent = match parent {
-        Parent::Current => Context::current(),
-        Parent::Context(parent) => parent,
+    let builder = SpanBuilder {
+        name: name.into(),
+        span_kind: Some(kind),
+        attributes: non_empty(attributes),
+        links: non_empty(links),
+        ..SpanBuilder::default()
     };
-    let mut started = cell.start(builder, &parent);
-    // A span that starts a trace notes that its trace-id is random (W3C Level 2 flag 0x02).
-    started.cx = crate::propagation::tracecontext::mark_new_trace(&parent, started.cx);
-    started
+    start_built(cell, builder, parent)
+}
+
+/// `items` unless it is empty.
+#[inline(always)]
+fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
+    if !items.is_empty() {
+        Some(items)
+    } else if items.capacity() == 0 {
+        // Nothing to free: forgetting it spares the call to drop the elements of an empty
+        // vector, which the compiler does not remove for `Vec::new()`.
+        std::mem::forget(items);
+        None
+    } else {
+        None
+    }
+}
+
+/// Starts the span of `builder` under `parent`.
+#[inline(always)]
+fn start_built(cell: &TracerCell, builder: SpanBuilder, parent: Parent) -> Started {
+    match parent {
+        // Borrowed, not cloned: the new context takes what it needs from it.
+        Parent::Current => Context::map_current(|parent| cell.start(builder, parent)),
+        Parent::Context(parent) => cell.start(builder, &parent),
+    }
 }
 
 /// Starts a span and returns the context that holds it (for the HTTP glue).
@@ -108,7 +135,7 @@ pub(crate) fn start_span(
     parent: Parent,
     attributes: Vec<KeyValue>,
 ) -> Context {
-    start_traced(cell, name, kind, parent, attributes, Vec::new()).cx
+    start_traced(cell, name, kind, parent, attributes, Vec::new()).into_context()
 }
 
 /// Marks a context whose span is the CLIENT span of a `#[traced(kind = client)]` function, so

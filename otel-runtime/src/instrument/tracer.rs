@@ -5,11 +5,14 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use opentelemetry::global::{self, BoxedTracer};
-use opentelemetry::trace::{Span as _, SpanBuilder, TraceContextExt, Tracer, TracerProvider as _};
+use opentelemetry::trace::{
+    Span as _, SpanBuilder, SpanContext, TraceContextExt, Tracer, TracerProvider as _,
+};
 use opentelemetry::{Context, InstrumentationScope};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
 use super::span::Started;
+use crate::propagation::tracecontext::note_trace_started;
 use crate::recover::lock;
 
 /// Bumped whenever a tracer provider is installed, so that call-site caches refill.
@@ -135,29 +138,43 @@ impl TracerCell {
         cached
     }
 
-    /// Starts the span of `builder` under `parent`.
+    /// Starts the span of `builder` under `parent` and puts it into a context; a span that
+    /// starts a trace records the trace as started here ([`note_trace_started`], for the W3C
+    /// random trace-id flag on inject).
+    #[inline]
     pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Started {
         let cached = self.cached();
         match &cached.tracer {
             CachedTracer::Sdk(tracer) => {
                 let span = tracer.build_with_context(builder, parent);
+                note_if_root(parent, span.span_context());
                 let recording = span.is_recording();
                 Started::new(parent.with_span(span), recording)
             }
             CachedTracer::Global(tracer) => {
                 let span = tracer.build_with_context(builder, parent);
+                let recording = span.is_recording();
                 // A no-op tracer hands back its parent's context and records nothing; the SDK
                 // always makes a new span id (or, once shut down or when telemetry is
                 // suppressed, an empty context): only the former is a no-op to skip.
-                if !span.is_recording()
+                if !recording
                     && !parent.is_telemetry_suppressed()
                     && span.span_context() == parent.span().span_context()
                 {
                     self.noop_in.store(cached.generation, Ordering::Relaxed);
                 }
-                let recording = span.is_recording();
+                note_if_root(parent, span.span_context());
                 Started::new(parent.with_span(span), recording)
             }
         }
+    }
+}
+
+/// Records the trace of `span_context` as started here when it is a new trace: its parent
+/// context had no valid span (a no-op or shut-down provider makes no valid span: nothing).
+#[inline(always)]
+fn note_if_root(parent: &Context, span_context: &SpanContext) {
+    if span_context.is_valid() && !parent.span().span_context().is_valid() {
+        note_trace_started(span_context.trace_id());
     }
 }

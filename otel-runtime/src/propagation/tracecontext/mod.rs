@@ -62,12 +62,24 @@
 //!
 //! The SDK's tracer copies the parent's flags into a recorded child (so `0x02` survives there),
 //! but gives an unsampled (dropped) child the flags `00`, and a new root only the sampled bit,
-//! and no `IdGenerator` can set flags. The flag is therefore kept beside the span, in the
-//! [`Context`]: extraction notes "trace *T* has a random trace-id" when the incoming
-//! `traceparent` says so, [`mark_new_trace`] notes it for a trace this process starts (the
-//! SDK's default `RandomIdGenerator` draws all 128 bits at random), and inject sets `0x02` when
-//! the span's trace-id is the one noted. A trace continued from a `traceparent` without the flag
-//! is never given it. The exported span data keep the SDK's flags.
+//! and no `IdGenerator` can set flags. The flag is therefore derived where it is written, by
+//! inject, from two records:
+//!
+//! * **Traces started here.** A span that otel-runtime starts as the root of a trace
+//!   (`#[traced]`, the HTTP server and client glue) records its trace-id in a fixed table of
+//!   65,536 slots (one relaxed store; the SDK's default `RandomIdGenerator` draws all 128 bits
+//!   at random), and inject sets `0x02` for any span of a trace found there: the root, its
+//!   children, dropped or started by hand. A slot holds the last trace that landed on it, so a
+//!   trace whose slot a later root took (after about 65,000 newer traces started here) is sent
+//!   without the flag, which is optional: the trace-id is as random as before, only the claim
+//!   is left out.
+//! * **Received traces.** Extraction notes "trace *T* has a random trace-id" in the
+//!   [`Context`] when the incoming `traceparent` says so, and [`mark_new_trace`] does the same
+//!   for a trace started elsewhere; inject sets `0x02` when the span's trace-id is the one
+//!   noted.
+//!
+//! A trace continued from a `traceparent` without the flag is never given it (unless its id is
+//! one this process drew itself). The exported span data keep the SDK's flags.
 //!
 //! # Carriers
 //!
@@ -106,10 +118,13 @@ use opentelemetry::{
 use super::carrier::header_values;
 use traceparent::{KNOWN_FLAGS, RANDOM_FLAG};
 
+mod started_here;
 #[cfg(test)]
 mod tests;
 mod traceparent;
 mod tracestate;
+
+pub(crate) use started_here::note_trace_started;
 
 const TRACEPARENT_HEADER: &str = "traceparent";
 const TRACESTATE_HEADER: &str = "tracestate";
@@ -209,9 +224,12 @@ impl TextMapPropagator for TraceContextPropagator {
             return;
         }
         let mut flags = span_context.trace_flags().to_u8() & KNOWN_FLAGS;
-        if cx
-            .get::<RandomTraceId>()
-            .is_some_and(|random| random.0 == span_context.trace_id())
+        let trace_id = span_context.trace_id();
+        if flags & RANDOM_FLAG == 0
+            && (cx
+                .get::<RandomTraceId>()
+                .is_some_and(|random| random.0 == trace_id)
+                || started_here::started_here(trace_id))
         {
             flags |= RANDOM_FLAG;
         }
@@ -272,6 +290,10 @@ struct ReceivedTraceState {
 /// that the span's trace-id is random when that span started a new trace (`parent` holds no
 /// valid span context), so that the `traceparent` written for it and for its descendants carries
 /// the Level 2 random trace-id flag (`0x02`).
+///
+/// Traces started by otel-runtime (`#[traced]`, the HTTP glue) get the flag without it (see
+/// [The random trace-id flag](self#the-random-trace-id-flag)); this is for a span started by
+/// hand. It costs a [`Context::with_value`] (a map and two allocations).
 ///
 /// This assumes the tracer provider draws trace-ids at random, as the SDK's default
 /// `RandomIdGenerator` does. A span that continues a trace gets `cx` back unchanged: the flag
