@@ -7,15 +7,13 @@
 //! Throughput against a healthy collector is printed for TESTING.md, not asserted. Sizes:
 //! `FAULT_REQUESTS`, `LOAD_CONNECTIONS` (see TESTING.md).
 
-mod otlp_support;
-
 use std::net::TcpListener;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use otlp_support::demos::{Server, HANG_LIMIT};
-use otlp_support::load::{self, DropLine, LoadReport};
-use otlp_support::receiver::Receiver;
+use crate::support::alone;
+use crate::support::demos::{Server, HANG_LIMIT};
+use crate::support::load::{self, DropLine, LoadReport};
+use crate::support::receiver::Receiver;
 
 /// Spans per `GET /`: SERVER `GET /`, INTERNAL `parent`, CLIENT `GET`.
 const SPANS_PER_REQUEST: u64 = 3;
@@ -26,9 +24,6 @@ const EXPORT_TIMEOUT_MS: &str = "1000";
 const SHUTDOWN_HANG: Duration = Duration::from_secs(20);
 /// A leak detector, not a budget.
 const RSS_GROWTH_LIMIT_KIB: u64 = 200 * 1024;
-
-/// The tests of this file measure throughput: one at a time.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 /// A loopback port with nothing listening on it.
 fn closed_port() -> u16 {
@@ -156,9 +151,8 @@ fn assert_fault_handled(case: &str, run: &Run, received: usize) {
 
 #[test]
 fn a_failing_collector_costs_the_service_nothing_and_every_span_is_counted() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Measures throughput, and the collector comes back on a port found closed: alone.
+    let _alone = alone();
 
     let healthy = Receiver::http();
     let run = run_against(&format!("{}/v1/traces", healthy.endpoint()));
@@ -204,9 +198,8 @@ fn a_failing_collector_costs_the_service_nothing_and_every_span_is_counted() {
 
 #[test]
 fn spans_arrive_again_when_the_collector_comes_back() {
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    // Measures throughput, and the collector comes back on a port found closed: alone.
+    let _alone = alone();
     let port = closed_port();
     let endpoint = format!("http://127.0.0.1:{port}/v1/traces");
     let mut server = Server::start(&[

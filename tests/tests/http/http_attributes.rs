@@ -1,16 +1,10 @@
 //! The HTTP attributes the demo's SERVER and CLIENT spans record on a real request.
 
 use opentelemetry::trace::{SpanKind, Status};
-use opentelemetry::{Key, Value};
 use opentelemetry_sdk::trace::SpanData;
 use otel_runtime::testing;
 
-fn attribute(span: &SpanData, key: &str) -> Option<Value> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key == Key::from(key.to_owned()))
-        .map(|kv| kv.value.clone())
-}
+use crate::support::attribute;
 
 #[actix_rt::test]
 async fn server_and_client_spans_carry_the_stable_http_attributes() {

@@ -1,8 +1,6 @@
-//! Shared by the HTTP conformance tests: a raw HTTP/1.1 client (header lines exactly as
-//! written, duplicates and odd casing included), a loopback receiver that records what it is
-//! sent, and attribute look-ups on captured spans.
-
-#![allow(dead_code)] // each test binary uses part of this module
+//! Shared by the HTTP tests: a raw HTTP/1.1 client (header lines exactly as written,
+//! duplicates and odd casing included), a loopback receiver that records what it is sent, and
+//! attribute look-ups on captured spans.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

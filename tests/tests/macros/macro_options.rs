@@ -293,11 +293,11 @@ fn code_attributes() {
     let span = capture.span("with_code");
     assert_eq!(
         attribute(&span, "code.function.name"),
-        Some("macro_options::with_code".into())
+        Some("macros::macro_options::with_code".into())
     );
     assert_eq!(
         attribute(&span, "code.file.path"),
-        Some("tests/tests/macro_options.rs".into())
+        Some("tests/tests/macros/macro_options.rs".into())
     );
     assert!(matches!(attribute(&span, "code.line.number"), Some(Value::I64(line)) if line > 0));
 }
@@ -356,7 +356,7 @@ fn a_panic_ends_the_span_with_an_exception_then_unwinds() {
     assert!(
         message
             .as_str()
-            .starts_with("boom (at tests/tests/macro_options.rs:"),
+            .starts_with("boom (at tests/tests/macros/macro_options.rs:"),
         "{message:?}"
     );
     assert_eq!(

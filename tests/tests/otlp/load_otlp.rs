@@ -6,20 +6,21 @@
 //! Bounded for CI; `LOAD_REQUESTS`, `LOAD_CONNECTIONS` and `LOAD_SECONDS` make it bigger (see
 //! TESTING.md). Figures are printed, not asserted.
 
-mod otlp_support;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use otlp_support::demos::{Server, HANG_LIMIT};
-use otlp_support::load::{self, DropLine};
-use otlp_support::receiver::Receiver;
+use crate::support::alone;
+use crate::support::demos::{Server, HANG_LIMIT};
+use crate::support::load::{self, DropLine};
+use crate::support::receiver::Receiver;
 
 /// Spans per `GET /`: SERVER `GET /`, INTERNAL `parent`, CLIENT `GET`.
 const SPANS_PER_REQUEST: usize = 3;
 
 #[test]
 fn every_span_of_a_loaded_server_is_received_or_counted() {
+    // Nothing may be dropped at this load: no other test competes for the CPU.
+    let _alone = alone();
     let requests = load::env_count("LOAD_REQUESTS", 3_000);
     let connections = load::env_count("LOAD_CONNECTIONS", 32);
     let limit = Duration::from_secs(load::env_count("LOAD_SECONDS", 120) as u64);

@@ -2,13 +2,11 @@
 //! to the traced demo server (`GET /` → `parent` → CLIENT GET to a local receiver), checked on
 //! the spans it records and on the headers its outbound call carries.
 
-mod http_support;
-
 use opentelemetry::trace::{SpanId, SpanKind, TraceId};
 use opentelemetry_sdk::trace::SpanData;
 use otel_runtime::testing::{self, describe, is_child_of, is_root};
 
-use http_support::{raw_request, Receiver};
+use crate::support::{raw_request, Receiver};
 
 const TID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SID: &str = "00f067aa0ba902b7";
@@ -121,7 +119,7 @@ fn one<'a>(
     }
 }
 
-fn check(row: &Row, spans: &[SpanData], received: &http_support::Received) -> Result<(), String> {
+fn check(row: &Row, spans: &[SpanData], received: &crate::support::Received) -> Result<(), String> {
     let [version, trace_id, parent_id, flags] = received.traceparent_fields();
     if version != "00" {
         return Err(format!("outgoing version {version}, expected 00"));

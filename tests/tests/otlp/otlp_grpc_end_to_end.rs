@@ -1,15 +1,15 @@
 //! The real demo binaries export the four-span trace over OTLP/gRPC to a tonic receiver on
 //! loopback, which decodes it with the official protobuf definitions.
 
-mod otlp_support;
-
+use crate::support::demos::{self, HANG_LIMIT};
+use crate::support::receiver::Receiver;
+use crate::support::shared;
+use crate::support::{ReceivedSpan, FOUR_SPAN_TRACE};
 use otel_runtime::testing::assert_shape;
-use otlp_support::demos::{self, HANG_LIMIT};
-use otlp_support::receiver::Receiver;
-use otlp_support::{ReceivedSpan, FOUR_SPAN_TRACE};
 
 #[test]
 fn demo_trace_arrives_over_otlp_grpc() {
+    let _shared = shared();
     let receiver = Receiver::grpc();
     let endpoint = receiver.endpoint();
     // The signal variables this time (used as they are), and gRPC metadata from the headers.

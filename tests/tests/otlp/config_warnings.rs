@@ -2,12 +2,12 @@
 //! Each prints one line on stderr, once, naming the variable, the value, what is accepted and
 //! what is used instead; the program then runs with those defaults.
 
-mod otlp_support;
-
-use otlp_support::demos::{self, Server, HANG_LIMIT};
+use crate::support::demos::{self, Server, HANG_LIMIT};
+use crate::support::shared;
 
 #[test]
 fn invalid_values_warn_once_each_and_the_demo_still_runs() {
+    let _shared = shared();
     let server = Server::start(&[("OTEL_TRACES_EXPORTER", "none")]);
     let mut client = demos::command(
         "demo-client",

@@ -1,14 +1,17 @@
-//! The runtime's fast paths (otel-runtime/src/instrument.rs) keep what `#[traced]` means: a call
+//! The runtime's fast paths (otel-runtime's `instrument` module) keep what `#[traced]` means: a call
 //! site that found no provider (or `OTEL_SDK_DISABLED`) skips its span yet leaves the caller's
 //! context current, spans start again once a provider is installed, an unsampled span is still
 //! current for its children, and a provider installed with opentelemetry's own global setter is
 //! used after `tracer_provider_changed()`.
 //!
 //! One test function: the tracer provider is global to the process and these steps install
-//! several in turn.
+//! several in turn. It runs in a process of its own (a child of this test binary, see
+//! [`in_a_child_process`]): step 1 needs a process where no provider was ever installed, and the
+//! other tests of this binary install providers, in parallel with it.
 
 use std::future::Future;
 use std::pin::pin;
+use std::process::Command;
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use opentelemetry::trace::SpanId;
@@ -49,6 +52,30 @@ fn remote_parent() -> Context {
     ))
 }
 
+/// Set in the child process that runs the steps.
+const CHILD: &str = "TESTS_MACRO_FAST_PATHS_CHILD";
+
+/// Runs the test `name` of this module alone in a new process of this test binary (with
+/// [`CHILD`] set), and fails if it fails there or does not run.
+fn in_a_child_process(name: &str) {
+    let module = module_path!();
+    // Test names leave out the crate: `macro_fast_paths::NAME`.
+    let module = module.split_once("::").map_or(module, |(_, path)| path);
+    let test = format!("{module}::{name}");
+    let output = Command::new(std::env::current_exe().expect("the test knows its executable"))
+        .args([test.as_str(), "--exact", "--test-threads=1"])
+        .env(CHILD, "1")
+        .output()
+        .expect("the test binary runs again");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{test} in a child process: {}\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn provider(sampler: Sampler) -> (SdkTracerProvider, InMemoryExporter) {
     let exporter = InMemoryExporter::default();
     let provider = SdkTracerProvider::builder()
@@ -60,6 +87,10 @@ fn provider(sampler: Sampler) -> (SdkTracerProvider, InMemoryExporter) {
 
 #[test]
 fn fast_paths_keep_the_meaning_of_traced() {
+    if std::env::var_os(CHILD).is_none() {
+        return in_a_child_process("fast_paths_keep_the_meaning_of_traced");
+    }
+
     // 1. No provider installed: the span is skipped, the caller's context stays current.
     assert!(!leaf().is_valid());
     let remote = remote_parent();

@@ -6,15 +6,13 @@
 //! plus the contract itself: calls in order, each from its own CLIENT span, before answering;
 //! bad input refused with a 4xx and a message.
 
-mod http_support;
-
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
 use opentelemetry::trace::SpanKind;
 use otel_runtime::testing::{self, describe, is_child_of};
 
-use http_support::{attribute, raw_request, Received, Receiver};
+use crate::support::{attribute, raw_request, Received, Receiver};
 
 const TRACE_ID: &str = "12345678901234567890123456789012";
 const PARENT_ID: &str = "1234567890123456";

@@ -1,15 +1,15 @@
 //! The real demo binaries export the four-span trace over OTLP http/protobuf to a receiver on
 //! loopback, which decodes it with the official protobuf definitions.
 
-mod otlp_support;
-
+use crate::support::demos::{self, HANG_LIMIT};
+use crate::support::receiver::Receiver;
+use crate::support::shared;
+use crate::support::{ReceivedSpan, FOUR_SPAN_TRACE};
 use otel_runtime::testing::assert_shape;
-use otlp_support::demos::{self, HANG_LIMIT};
-use otlp_support::receiver::Receiver;
-use otlp_support::{ReceivedSpan, FOUR_SPAN_TRACE};
 
 #[test]
 fn demo_trace_arrives_over_otlp_http() {
+    let _shared = shared();
     let receiver = Receiver::http();
     let endpoint = receiver.endpoint();
     // The generic endpoint: the exporter appends /v1/traces, the only path the receiver serves.
@@ -38,7 +38,7 @@ fn demo_trace_arrives_over_otlp_http() {
         .find(|request| {
             request.body.resource_spans.iter().any(|spans| {
                 spans.resource.as_ref().is_some_and(|resource| {
-                    otlp_support::attributes_as_text(&resource.attributes)
+                    crate::support::attributes_as_text(&resource.attributes)
                         .contains(&("service.name".to_owned(), "demo-client".to_owned()))
                 })
             })

@@ -4,21 +4,19 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use opentelemetry::trace::{Span, TraceContextExt, Tracer};
 use opentelemetry::{global, Context, KeyValue};
 use otel_runtime::config::{ConsoleFormat, ExporterKind};
-use otel_runtime::testing::assert_trace_shape;
+use otel_runtime::testing::{self, assert_trace_shape, CaptureAll};
 use otel_runtime::{traced, InMemoryExporter, TracingGuard};
 
-/// The tracer provider and propagator are global: one test at a time.
-static GLOBAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    GLOBAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The tracer provider and propagator are global: each test installs its own while no other
+/// test of this binary runs ([`testing::capture_all`] waits for the other captures to end and
+/// holds them off).
+fn serial() -> CaptureAll {
+    testing::capture_all()
 }
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'static {

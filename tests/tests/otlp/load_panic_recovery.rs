@@ -2,16 +2,15 @@
 //! still ends (status Error), and the requests after it are traced and exported over OTLP as
 //! usual, with no span dropped.
 
-mod otlp_support;
-
 use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use otel_runtime::{traced, ExporterKind};
 
-use otlp_support::demos::HANG_LIMIT;
-use otlp_support::receiver::Receiver;
+use crate::support::demos::HANG_LIMIT;
+use crate::support::receiver::Receiver;
+use crate::support::shared;
 
 /// Normal requests sent after the panics.
 const AFTER: usize = 10;
@@ -40,6 +39,9 @@ async fn child() -> String {
 
 #[test]
 fn requests_after_a_panicking_handler_are_traced_normally() {
+    // The only test of this binary that installs a tracer provider in this process: the
+    // others trace in the demo processes, so no lock on the provider is needed.
+    let _shared = shared();
     // Outside the actix system: the receiver stops with a runtime of its own when dropped.
     let receiver = Receiver::http();
     let endpoint = format!("{}/v1/traces", receiver.endpoint());

@@ -2,12 +2,11 @@
 //! export gives up after `OTEL_EXPORTER_OTLP_TIMEOUT`, and the failure is reported on stderr.
 //! The time bound below only detects a hang; it is far above the configured timeout.
 
-mod otlp_support;
-
 use std::net::TcpListener;
 use std::time::Duration;
 
-use otlp_support::demos::{self, Finished};
+use crate::support::demos::{self, Finished};
+use crate::support::shared;
 
 /// Generous: the exports below give up after 1 s.
 const HANG_BOUND: Duration = Duration::from_secs(20);
@@ -54,6 +53,7 @@ fn assert_export_failure_reported(finished: &Finished, protocol: &str, endpoint:
 
 #[test]
 fn exits_promptly_when_the_http_collector_port_is_closed() {
+    let _shared = shared();
     let endpoint = format!("http://127.0.0.1:{}/v1/traces", closed_port());
     let finished = client_exporting_to(&endpoint, "http/protobuf");
     assert_export_failure_reported(&finished, "http/protobuf", &endpoint);
@@ -61,6 +61,7 @@ fn exits_promptly_when_the_http_collector_port_is_closed() {
 
 #[test]
 fn exits_promptly_when_the_http_collector_never_answers() {
+    let _shared = shared();
     // Connections complete in the kernel's backlog, but nothing ever reads or answers them.
     let silent = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let endpoint = format!("http://{}/v1/traces", silent.local_addr().expect("bound"));
@@ -71,6 +72,7 @@ fn exits_promptly_when_the_http_collector_never_answers() {
 
 #[test]
 fn exits_promptly_when_the_grpc_collector_port_is_closed() {
+    let _shared = shared();
     let endpoint = format!("http://127.0.0.1:{}", closed_port());
     let finished = client_exporting_to(&endpoint, "grpc");
     assert_export_failure_reported(&finished, "grpc", &endpoint);
@@ -78,6 +80,7 @@ fn exits_promptly_when_the_grpc_collector_port_is_closed() {
 
 #[test]
 fn exits_promptly_when_the_grpc_collector_never_answers() {
+    let _shared = shared();
     let silent = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let endpoint = format!("http://{}", silent.local_addr().expect("bound"));
     let finished = client_exporting_to(&endpoint, "grpc");

@@ -189,7 +189,8 @@ async fn methods_with_every_receiver() {
 
 #[test]
 fn spans_go_to_a_provider_installed_by_hand() {
-    let _serialised = testing::capture();
+    // Replaces the global provider: alone, while no other capture runs.
+    let _alone = testing::capture_all();
     let exporter = otel_runtime::InMemoryExporter::default();
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())

@@ -4,8 +4,6 @@
 //! Attribute names are spelled out as the specification writes them, so that a wrong constant
 //! in the runtime shows up here.
 
-mod http_support;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +17,7 @@ use otel_runtime::testing::{self, describe};
 use otel_runtime::{traced, TracedRequest};
 use tokio::sync::Notify;
 
-use http_support::{attribute, attribute_keys, raw_request, HANG_LIMIT};
+use crate::support::{attribute, attribute_keys, raw_request, HANG_LIMIT};
 
 #[traced(kind = server)]
 async fn item(id: web::Path<u32>) -> HttpResponse {

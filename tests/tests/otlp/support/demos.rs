@@ -85,12 +85,10 @@ pub struct Finished {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
-    pub elapsed: Duration,
 }
 
 /// Runs `command` to completion, failing the test if it runs longer than `limit`.
 pub fn run(mut command: Command, limit: Duration) -> Finished {
-    let started = Instant::now();
     let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -109,7 +107,6 @@ pub fn run(mut command: Command, limit: Duration) -> Finished {
                 status: output.status,
                 stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-                elapsed: started.elapsed(),
             }
         }
         Err(_) => {

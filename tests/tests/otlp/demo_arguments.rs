@@ -3,13 +3,12 @@
 //! one-line error and exit status 2, never a panic; an environment value that is not even UTF-8
 //! is reported and replaced, not taken for unset.
 
-mod otlp_support;
-
 use std::net::TcpListener;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
-use otlp_support::demos::{self, Finished};
+use crate::support::demos::{self, Finished};
+use crate::support::shared;
 
 /// Far above what refusing an argument takes: only detects a hang.
 const HANG: Duration = Duration::from_secs(30);
@@ -40,6 +39,7 @@ fn assert_refused(binary: &str, args: &[&str], env: &[(&str, &str)], first_line:
 
 #[test]
 fn demo_server_refuses_a_bad_upstream() {
+    let _shared = shared();
     for (url, problem) in [
         (
             "ftp://127.0.0.1/wiki/Rabbit",
@@ -58,6 +58,7 @@ fn demo_server_refuses_a_bad_upstream() {
 
 #[test]
 fn demo_server_refuses_a_port_in_use_and_addresses_that_are_none() {
+    let _shared = shared();
     let taken = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let address = taken.local_addr().expect("bound").to_string();
     assert_refused(
@@ -79,6 +80,7 @@ fn demo_server_refuses_a_port_in_use_and_addresses_that_are_none() {
 
 #[test]
 fn both_demos_refuse_an_exporter_that_cannot_be_built_and_unknown_options() {
+    let _shared = shared();
     let cannot = "cannot set tracing up: OTLP gRPC exporter: invalid metadata name";
     assert_refused(
         "demo-server",
@@ -104,6 +106,7 @@ fn both_demos_refuse_an_exporter_that_cannot_be_built_and_unknown_options() {
 
 #[test]
 fn demo_client_refuses_a_bad_url() {
+    let _shared = shared();
     for url in ["ftp://127.0.0.1/", "not a url", "/relative", ""] {
         assert_refused(
             "demo-client",
@@ -116,6 +119,7 @@ fn demo_client_refuses_a_bad_url() {
 
 #[test]
 fn an_environment_value_that_is_not_utf8_is_reported_not_ignored() {
+    let _shared = shared();
     let mut command = demos::command("demo-client", &[("OTEL_TRACES_EXPORTER", "none")]);
     command
         .env(

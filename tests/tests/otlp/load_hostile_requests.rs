@@ -4,13 +4,12 @@
 //! pointing nowhere. Each gets a 4xx with a message (or the normal answer), never a hang or a
 //! dead worker: `GET /` still answers afterwards, and the server shuts down cleanly.
 
-mod otlp_support;
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use otlp_support::demos::Server;
+use crate::support::demos::Server;
+use crate::support::shared;
 
 /// How long one exchange may take before the server is called hung (a safety bound).
 const HANG: Duration = Duration::from_secs(30);
@@ -90,6 +89,7 @@ fn is_client_error(status: Option<u16>) -> bool {
 
 #[test]
 fn hostile_requests_get_a_4xx_and_the_server_keeps_serving() {
+    let _shared = shared();
     let server = Server::start(&[("OTEL_TRACES_EXPORTER", "none")]);
     let address = server.address();
     let mut failures = Vec::new();

@@ -1,12 +1,12 @@
-//! Shared by the `otlp_*` tests: an OTLP receiver on loopback (http/protobuf and gRPC, decoding
-//! with the official protobuf definitions of `opentelemetry-proto`) and the real demo binaries.
-
-#![allow(dead_code)] // each test binary uses part of this module
+//! Shared by the tests of this binary: an OTLP receiver on loopback (http/protobuf and gRPC,
+//! decoding with the official protobuf definitions of `opentelemetry-proto`), the real demo
+//! binaries, a load generator, and the lock that lets the load tests run alone.
 
 pub mod demos;
 pub mod load;
 pub mod receiver;
 
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};
 
 use opentelemetry::trace::{SpanId, SpanKind, TraceId};
@@ -20,6 +20,22 @@ use otel_runtime::testing::SpanShape;
 /// OTLP span flag bits saying whether the parent was remote (and that this is known).
 const CONTEXT_HAS_IS_REMOTE: u32 = 0x100;
 const CONTEXT_IS_REMOTE: u32 = 0x200;
+
+/// Held by every test of this binary: shared by most, exclusive for the load tests.
+static LOAD: RwLock<()> = RwLock::new(());
+
+/// For a test that counts dropped spans under load or measures throughput: no other test of
+/// this binary runs meanwhile (their processes would compete for the CPU, and one could take
+/// the port of a collector that is to come back).
+pub fn alone() -> RwLockWriteGuard<'static, ()> {
+    LOAD.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// For every other test: runs beside the others, never during a test that runs [`alone`].
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    LOAD.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// A span as received, with the resource attributes it came with.
 #[derive(Clone, Debug)]

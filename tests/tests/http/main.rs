@@ -1,0 +1,15 @@
+//! HTTP in this process: the demo server and client (and test servers of their own) on
+//! loopback, their spans captured in memory: the four-span trace, the stable HTTP semantic
+//! conventions, W3C Trace Context, and the `POST /verify-tracecontext` conformance endpoint.
+//!
+//! Every test holds `otel_runtime::testing::capture()`, which sees only the spans started under
+//! it and their traces (a server thread answering a request the test sent included), so the
+//! tests run in parallel on the one global tracer provider.
+
+mod support;
+
+mod http_attributes;
+mod http_semconv;
+mod http_tracecontext;
+mod trace_end_to_end;
+mod verify_tracecontext;

@@ -1,0 +1,3 @@
+//! Interop with Python's OpenTelemetry SDK (needs the packages of interop/requirements.txt).
+
+mod interop_python;
