@@ -80,15 +80,22 @@ pub(super) struct Router(pub(super) Arc<Mutex<Routes>>);
 
 impl SpanProcessor for Router {
     fn on_start(&self, span: &mut Span, parent: &Context) {
-        let Some(scope) = parent.get::<ScopeId>() else {
+        // An explicit parent (`root`, `parent = ...`, a context extracted from headers) may
+        // not carry the scope; the thread's current context still does when the span starts
+        // under the capture.
+        let Some(scope) = parent
+            .get::<ScopeId>()
+            .copied()
+            .or_else(|| Context::map_current(|current| current.get::<ScopeId>().copied()))
+        else {
             return;
         };
         let trace_id = span.span_context().trace_id();
-        lock(&self.0).traces.entry(trace_id).or_insert(*scope);
+        lock(&self.0).traces.entry(trace_id).or_insert(scope);
         // A remote parent's trace started elsewhere: it now belongs here too.
         let parent_trace = parent.span().span_context().trace_id();
         if parent_trace != trace_id && parent_trace != TraceId::INVALID {
-            lock(&self.0).traces.entry(parent_trace).or_insert(*scope);
+            lock(&self.0).traces.entry(parent_trace).or_insert(scope);
         }
     }
 

@@ -149,7 +149,7 @@ fn check_connection_attributes(span: &SpanData, server: &TestServer) {
 
 #[actix_rt::test]
 async fn a_matched_route_records_every_server_attribute() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let server = TestServer::start();
     let response = raw_request(
         server.address,
@@ -202,7 +202,7 @@ async fn a_matched_route_records_every_server_attribute() {
 
 #[actix_rt::test]
 async fn server_spans_for_404_500_403_and_name_overrides() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let server = TestServer::start();
 
     // An unregistered path, served by a traced default service: no route, no error.
@@ -254,7 +254,7 @@ async fn server_spans_for_404_500_403_and_name_overrides() {
 
 #[actix_rt::test]
 async fn unknown_methods_are_other_with_the_original_kept() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let server = TestServer::start();
     for (method, recorded, original, name) in [
         ("PURGE", "_OTHER", Some("PURGE"), "HTTP /any"),
@@ -283,7 +283,7 @@ async fn unknown_methods_are_other_with_the_original_kept() {
 
 #[actix_rt::test]
 async fn a_handler_panic_ends_the_server_span_with_an_error_and_an_exception() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let server = TestServer::start();
     let response = raw_request(server.address, "GET", "/panic", &[], b"").await;
     // actix-web does not catch the panic: the connection is dropped without an answer.
@@ -347,7 +347,7 @@ fn check_client_target(span: &SpanData, server: &TestServer) {
 
 #[actix_rt::test]
 async fn client_spans_record_status_codes_and_failures() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let server = TestServer::start();
     let client = awc::Client::default();
 
@@ -413,7 +413,7 @@ async fn client_spans_record_status_codes_and_failures() {
 
 #[actix_rt::test]
 async fn a_client_timeout_is_an_error_with_error_type_timeout() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let server = TestServer::start();
     let client = awc::Client::builder()
         .timeout(Duration::from_millis(200))

@@ -81,7 +81,7 @@ fn rows() -> Vec<Row> {
         row("two traceparent lines (different)", &[("traceparent", &valid), ("traceparent", &tp("00", OTHER_TID, SID, "01"))], Expect::Restarts),
         row("several tracestate lines joined in order, empty ones ignored", &[("traceparent", &valid), ("tracestate", "foo=1,bar=2"), ("tracestate", "rojo=1,congo=2"), ("tracestate", ""), ("tracestate", "baz=3")],
             continues("01", Some("foo=1,bar=2,rojo=1,congo=2,baz=3"))),
-        row("duplicate key across tracestate lines drops tracestate only", &[("traceparent", &valid), ("tracestate", "foo=1"), ("tracestate", "foo=2")], continues("01", None)),
+        row("duplicate key across tracestate lines keeps its first occurrence", &[("traceparent", &valid), ("tracestate", "foo=1"), ("tracestate", "foo=2")], continues("01", Some("foo=1"))),
         // Invalid traceparent: new trace, tracestate not propagated.
         row("upper-case trace-id", &[("traceparent", &tp("00", &TID.to_uppercase(), SID, "01")), ("tracestate", "foo=1")], Expect::Restarts),
         row("version ff", &[("traceparent", &tp("ff", TID, SID, "01")), ("tracestate", "foo=1")], Expect::Restarts),
@@ -237,7 +237,7 @@ fn check(row: &Row, spans: &[SpanData], received: &crate::support::Received) -> 
 
 #[actix_rt::test]
 async fn crafted_trace_context_headers_through_a_traced_handler() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let receiver = Receiver::start();
     let (server, address) =
         demo_server::start("127.0.0.1:0", receiver.url("/wiki/Rabbit")).expect("server starts");
@@ -285,7 +285,7 @@ async fn crafted_trace_context_headers_through_a_traced_handler() {
 async fn a_standalone_traced_request_starts_a_random_trace() {
     use otel_runtime::TracedRequest;
 
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let receiver = Receiver::start();
     let response = awc::Client::default()
         .get(receiver.url("/standalone"))

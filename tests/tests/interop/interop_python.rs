@@ -192,7 +192,7 @@ async fn the_demo_client_continues_into_a_python_server() {
     if !python_ready("the_demo_client_continues_into_a_python_server") {
         return;
     }
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let (stub, stub_address, received) = demo_server::upstream::start().expect("stub starts");
     let stub_handle = stub.handle();
     actix_rt::spawn(stub);
@@ -249,7 +249,7 @@ async fn the_demo_server_accepts_a_trace_begun_by_python() {
     if !python_ready("the_demo_server_accepts_a_trace_begun_by_python") {
         return;
     }
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let (stub, stub_address, received) = demo_server::upstream::start().expect("stub starts");
     let stub_handle = stub.handle();
     actix_rt::spawn(stub);

@@ -290,6 +290,8 @@ fn console_tree_prints_a_trace_when_its_root_ends() {
         charge();
         assert_eq!(buffer.text(), "", "nothing before the root ends");
     });
+    // The console writes on its own worker thread: flushing waits for it.
+    guard.force_flush().expect("flushes");
     let text = buffer.text();
     let lines: Vec<&str> = text.lines().collect();
     assert!(

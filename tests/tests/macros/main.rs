@@ -13,3 +13,4 @@ mod macro_fast_paths;
 mod macro_fn_shapes;
 mod macro_options;
 mod macro_shapes;
+mod readme_example;
