@@ -1,6 +1,6 @@
 """A span exporter of the OpenTelemetry Python SDK writing one JSON object per ended span.
 
-Shared by python_server.py and python_client.py; tests/tests/interop_python.rs reads the lines.
+Shared by python_server.py and python_client.py; tests/tests/interop/interop_python.rs reads the lines.
 """
 
 import json
