@@ -284,7 +284,7 @@ fn endpoint(env: &mut Env<'_>, protocol: Protocol, insecure: bool) -> String {
             Err(problem) => {
                 env.warn(Warning::new(
                     ENDPOINT,
-                    &value,
+                    &without_userinfo(&value),
                     problem,
                     url_accepted(protocol),
                     protocol.default_endpoint(),
@@ -304,7 +304,7 @@ fn endpoint(env: &mut Env<'_>, protocol: Protocol, insecure: bool) -> String {
                     .unwrap_or_else(|| protocol.default_endpoint().to_owned());
                 env.warn(Warning::new(
                     TRACES_ENDPOINT,
-                    &value,
+                    &without_userinfo(&value),
                     problem,
                     url_accepted(protocol),
                     &fallback,
@@ -313,6 +313,19 @@ fn endpoint(env: &mut Env<'_>, protocol: Protocol, insecure: bool) -> String {
         }
     }
     generic.unwrap_or_else(|| protocol.default_endpoint().to_owned())
+}
+
+/// `url` with any `user:password@` replaced, for messages: credentials are never printed.
+pub(crate) fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}REDACTED@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
 }
 
 /// A gRPC endpoint without a scheme (`collector:4317`) gets `https://`, or `http://` when
@@ -453,13 +466,26 @@ fn headers(env: &mut Env<'_>) -> Vec<(String, String)> {
     let Some(value) = env.get(name) else {
         return Vec::new();
     };
-    let (pairs, mut bad) = key_values(&value);
+    let (pairs, unparsed) = key_values(&value);
     let mut headers = Vec::new();
-    for (key, value) in pairs {
+    // Entries are named by position, and by header name when that is a valid one: values (API
+    // keys, tokens) are never printed.
+    let mut bad: Vec<String> = unparsed
+        .iter()
+        .map(|entry| {
+            format!(
+                "an entry that does not parse ({} characters)",
+                entry.chars().count()
+            )
+        })
+        .collect();
+    for (position, (key, value)) in pairs.into_iter().enumerate() {
         if is_header_name(&key) && is_header_value(&value) {
             headers.push((key.to_ascii_lowercase(), value));
+        } else if is_header_name(&key) {
+            bad.push(format!("the value of {key} (entry {})", position + 1));
         } else {
-            bad.push(format!("{key}={value}"));
+            bad.push(format!("the name of entry {}", position + 1));
         }
     }
     if !bad.is_empty() {
@@ -474,8 +500,8 @@ fn headers(env: &mut Env<'_>) -> Vec<(String, String)> {
         };
         env.warn(Warning::new(
             name,
-            &value,
-            &format!("has malformed entries {}", bad.join(", ")),
+            "(not shown: it may hold credentials)",
+            &format!("has malformed entries: {}", bad.join(", ")),
             "comma-separated name=value pairs, values percent-encoded",
             &fallback,
         ));

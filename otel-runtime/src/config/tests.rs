@@ -674,7 +674,7 @@ fn otlp_traces_headers_replace_the_generic_ones() {
 fn otlp_malformed_headers_are_named_and_the_rest_kept() {
     let config = config(&[(
         "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-        "good=1,novalue,bad name=2,ctl=%0A",
+        "good=1,novalue,bad name=2,api-key=s3cret%0A,x=%ZZtoken",
     )]);
     assert_eq!(
         config.otlp.headers,
@@ -682,10 +682,30 @@ fn otlp_malformed_headers_are_named_and_the_rest_kept() {
     );
     let warning = warning(&config);
     assert_eq!(warning.setting, "OTEL_EXPORTER_OTLP_TRACES_HEADERS");
-    assert!(warning.problem.contains("novalue"), "{warning}");
-    assert!(warning.problem.contains("bad name=2"), "{warning}");
-    assert!(warning.problem.contains("ctl="), "{warning}");
+    assert!(warning.problem.contains("the name of entry 2"), "{warning}");
+    assert!(
+        warning.problem.contains("the value of api-key"),
+        "{warning}"
+    );
+    assert!(warning.problem.contains("does not parse"), "{warning}");
     assert_eq!(warning.fallback, "only good");
+    // No value of the variable is printed: it may hold API keys.
+    let printed = warning.to_string();
+    for secret in ["s3cret", "token", "novalue", "bad name=2", "good=1"] {
+        assert!(!printed.contains(secret), "{secret} leaked: {printed}");
+    }
+}
+
+#[test]
+fn endpoint_credentials_are_not_printed() {
+    let config = config(&[(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "http://user:hunter2@127.0.0.1:4318",
+    )]);
+    let printed = warning(&config).to_string();
+    assert!(!printed.contains("hunter2"), "{printed}");
+    assert!(!printed.contains("user:"), "{printed}");
+    assert!(printed.contains("REDACTED@127.0.0.1:4318"), "{printed}");
 }
 
 #[test]
