@@ -8,8 +8,10 @@
 
 mod support;
 
+mod extractor_rejections;
 mod http_attributes;
 mod http_semconv;
 mod http_tracecontext;
+mod testing_handlers;
 mod trace_end_to_end;
 mod verify_tracecontext;
