@@ -1,6 +1,14 @@
 //! The demo client of the HTTP integration example: one GET from a CLIENT span.
 
+use std::borrow::Cow;
+
 use otel_runtime::{traced, TracedRequest};
+
+// The URL rules demo-server uses too: one file, compiled into both (see its header).
+#[path = "../../demo-server/src/http_url.rs"]
+mod http_url;
+
+pub use http_url::{check_http_url as check_url, without_userinfo};
 
 /// The `User-Agent` the client sends.
 pub const USER_AGENT: &str = concat!("demo-client/", env!("CARGO_PKG_VERSION"));
@@ -25,22 +33,30 @@ impl std::fmt::Display for FetchError {
 
 impl std::error::Error for FetchError {}
 
-/// Checks that `url` is an absolute `http` or `https` URL with a host, before any request.
-pub fn check_url(url: &str) -> Result<(), String> {
-    let uri: awc::http::Uri = url.parse().map_err(|error| format!("not a URL: {error}"))?;
-    match uri.scheme_str() {
-        Some("http" | "https") => {}
-        Some(other) => {
-            return Err(format!(
-                "scheme {other:?} is not supported: use http or https"
-            ))
+/// `text` with its control characters (and the bidirectional overrides, which reorder what
+/// a terminal shows) escaped as `\n`, `\u{1b}`, ...: a response body is the server's text, and
+/// printed raw it could move the cursor, rewrite earlier lines or forge lines of our own.
+/// Borrowed as is when there is nothing to escape.
+///
+/// ```
+/// assert_eq!(demo_client::printable("upstream answered 200"), "upstream answered 200");
+/// assert_eq!(demo_client::printable("a\u{1b}[2Jb\r\n"), "a\\u{1b}[2Jb\\r\\n");
+/// ```
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let escaped =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(escaped) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
         }
-        None => return Err("not an absolute URL: give it as http://host:port/path".to_owned()),
     }
-    if uri.host().is_none_or(str::is_empty) {
-        return Err("the URL has no host".to_owned());
-    }
-    Ok(())
+    Cow::Owned(out)
 }
 
 /// GETs `url` from a root CLIENT span and returns the response body.
@@ -67,14 +83,18 @@ pub async fn fetch(url: &str) -> Result<String, FetchError> {
 
 #[cfg(test)]
 mod tests {
-    use super::check_url;
+    use super::printable;
 
     #[test]
-    fn urls_are_checked_before_sending() {
-        assert!(check_url("http://127.0.0.1:8082/").is_ok());
-        assert!(check_url("https://example.org/wiki/Rabbit").is_ok());
-        assert!(check_url("not a url").unwrap_err().starts_with("not a URL"));
-        assert!(check_url("ftp://127.0.0.1/").unwrap_err().contains("ftp"));
-        assert!(check_url("/relative").unwrap_err().contains("absolute"));
+    fn bodies_print_without_control_characters() {
+        assert_eq!(printable("upstream answered 200"), "upstream answered 200");
+        assert_eq!(printable("tab\there"), "tab\\there");
+        assert_eq!(
+            printable("ok\u{1b}]0;title\u{7}\u{1b}[1A\rdemo-client: forged\n"),
+            "ok\\u{1b}]0;title\\u{7}\\u{1b}[1A\\rdemo-client: forged\\n"
+        );
+        assert_eq!(printable("\u{9b}31m"), "\\u{9b}31m", "C1 controls too");
+        assert_eq!(printable("abc\u{202e}fed"), "abc\\u{202e}fed");
+        assert_eq!(printable("Kaninchen \u{1f407}"), "Kaninchen \u{1f407}");
     }
 }

@@ -16,8 +16,9 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let url = demo_client::without_userinfo(&args.url).into_owned();
     if let Err(problem) = demo_client::check_url(&args.url) {
-        eprintln!("demo-client: --url {:?}: {problem}", args.url);
+        eprintln!("demo-client: --url {url:?}: {problem}");
         return ExitCode::from(2);
     }
     let guard = match otel_runtime::builder()
@@ -34,11 +35,14 @@ fn main() -> ExitCode {
     drop(guard); // flushes the client span
     match result {
         Ok(body) => {
-            eprint!("demo-client: {}: {body}", args.url);
+            // One line per answer, whatever the server sent: its own final newline is dropped
+            // and anything else that is not printable text is escaped.
+            let body = body.strip_suffix('\n').unwrap_or(&body);
+            eprintln!("demo-client: {url}: {}", demo_client::printable(body));
             ExitCode::SUCCESS
         }
         Err(error) => {
-            eprintln!("demo-client: GET {} failed: {error}", args.url);
+            eprintln!("demo-client: GET {url} failed: {error}");
             ExitCode::FAILURE
         }
     }

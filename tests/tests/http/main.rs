@@ -8,6 +8,7 @@
 
 mod support;
 
+mod conformance_guards;
 mod extractor_rejections;
 mod http_attributes;
 mod http_semconv;

@@ -415,12 +415,22 @@ async fn make_request(
     (response.status, callbacks)
 }
 
+/// The demo server with the conformance endpoint on (`demo-server --conformance`).
+fn conformance_server() -> (actix_web::dev::Server, SocketAddr) {
+    let conformance = demo_server::conformance::Conformance::default();
+    demo_server::start_with(
+        "127.0.0.1:0",
+        "http://127.0.0.1:9/".to_owned(),
+        Some(conformance),
+    )
+    .expect("starts")
+}
+
 #[actix_rt::test]
 async fn the_w3c_suite_passes_against_verify_tracecontext() {
     let _capture = testing::capture();
     let receiver = Receiver::start();
-    let (server, address) =
-        demo_server::start("127.0.0.1:0", "http://127.0.0.1:9/".to_owned()).expect("starts");
+    let (server, address) = conformance_server();
     let handle = server.handle();
     actix_rt::spawn(server);
 
@@ -465,10 +475,9 @@ async fn the_w3c_suite_passes_against_verify_tracecontext() {
 
 #[actix_rt::test]
 async fn each_callback_comes_from_its_own_client_span_in_order_before_the_answer() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let receiver = Receiver::start();
-    let (server, address) =
-        demo_server::start("127.0.0.1:0", "http://127.0.0.1:9/".to_owned()).expect("starts");
+    let (server, address) = conformance_server();
     let handle = server.handle();
     actix_rt::spawn(server);
     let headers = [
@@ -569,10 +578,9 @@ struct Refused {
 
 #[actix_rt::test]
 async fn bad_input_is_refused_with_a_message_and_no_call() {
-    let capture = testing::capture();
+    let capture = testing::capture_all();
     let receiver = Receiver::start();
-    let (server, address) =
-        demo_server::start("127.0.0.1:0", "http://127.0.0.1:9/".to_owned()).expect("starts");
+    let (server, address) = conformance_server();
     let handle = server.handle();
     actix_rt::spawn(server);
     let callback = receiver.url("/never");
@@ -641,7 +649,15 @@ async fn bad_input_is_refused_with_a_message_and_no_call() {
             Some("text/plain"),
             "[]".to_owned(),
             415,
-            "is not JSON: send application/json",
+            "is refused: send application/json",
+        ),
+        refused(
+            "no content type",
+            "POST",
+            None,
+            "[]".to_owned(),
+            415,
+            "no content type: send Content-Type: application/json",
         ),
         refused("GET", "GET", None, String::new(), 405, "use POST"),
     ];

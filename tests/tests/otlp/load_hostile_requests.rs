@@ -90,7 +90,7 @@ fn is_client_error(status: Option<u16>) -> bool {
 #[test]
 fn hostile_requests_get_a_4xx_and_the_server_keeps_serving() {
     let _shared = shared();
-    let server = Server::start(&[("OTEL_TRACES_EXPORTER", "none")]);
+    let server = Server::start_with_args(&[("OTEL_TRACES_EXPORTER", "none")], &["--conformance"]);
     let address = server.address();
     let mut failures = Vec::new();
     let mut check = |name: &str, (status, text): (Option<u16>, String), ok: bool| {

@@ -131,8 +131,14 @@ pub struct Server {
 impl Server {
     /// Starts `demo-server --bind 127.0.0.1:0` with `env` and waits for its address.
     pub fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_with_args(env, &[])
+    }
+
+    /// [`Server::start`] with more arguments, e.g. `--conformance`.
+    pub fn start_with_args(env: &[(&str, &str)], args: &[&str]) -> Self {
         let mut child = command("demo-server", env)
             .args(["--bind", "127.0.0.1:0"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

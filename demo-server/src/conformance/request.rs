@@ -1,17 +1,5 @@
-//! `POST /verify-tracecontext`: the test service of the public W3C trace-context test suite.
-//!
-//! The body is a JSON array of `{"url": ..., "arguments": ...}` objects. For each one, in order
-//! and before answering, the handler POSTs the JSON of `arguments` to `url` from a CLIENT span of
-//! its own, child of the SERVER span, which continues the context of the incoming request. The
-//! test harness then checks the `traceparent` and `tracestate` those calls carried.
-//!
-//! The handler answers 200 with one result per call (`{"url", "status"}` or `{"url", "error"}`):
-//! a callback that fails does not fail the request, since the harness judges the headers it
-//! received, not our answer. Bad input is refused before any call, with a one-line message:
-//! 413 for a body over [`MAX_BODY_BYTES`], 415 for a content type that is not JSON, 400 for
-//! anything that is not such an array (at most [`MAX_CALLS`] elements, each `url` an absolute
-//! `http` or `https` URL; a missing or `null` `arguments` is sent as `[]`, as the harness itself
-//! does).
+//! What a request to the endpoint may carry: the headers it is refused for, its body (read
+//! with a size limit and a deadline) and the list of calls that body must be.
 
 use std::fmt;
 use std::time::Duration;
@@ -20,15 +8,21 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
-use otel_runtime::{traced, TracedRequest};
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::http_url::check_http_url;
 
 /// The largest request body accepted (the suite's bodies are a few hundred bytes).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-/// The most callbacks one request may ask for (the suite asks for at most 3).
-pub const MAX_CALLS: usize = 32;
-/// How long each callback may take, connection included.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most callbacks one request may ask for (the suite asks for at most 3): the request's
+/// budget of outbound calls.
+pub const MAX_CALLS: usize = 8;
+/// How long the client has to send the whole body once the head arrived: a body that stalls
+/// is answered 408 rather than holding a connection and a task forever.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The header every callback carries. A request that has it is a callback of this endpoint
+/// (of this server or another one) and is refused, so that calls cannot nest and multiply.
+pub const CALLBACK_HEADER: &str = "x-demo-server-callback";
 
 /// One element of the request body: where to POST, and what.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,25 +36,36 @@ pub struct Call {
 /// Why a request was refused, with the status it is answered with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    /// 400, 413 or 415.
+    /// 400, 403, 408, 413 or 415.
     pub status: StatusCode,
     /// What was wrong, where, and what is accepted instead.
     pub message: String,
 }
 
 impl Refusal {
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::BAD_REQUEST,
+            status,
             message: message.into(),
         }
     }
 
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
     fn too_large() -> Self {
-        Self {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            message: format!("the body is larger than {MAX_BODY_BYTES} bytes"),
-        }
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    }
+
+    /// The answer: the status, and the message on one line of plain text.
+    pub fn response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .content_type(ContentType::plaintext())
+            .body(format!("verify-tracecontext: {}\n", self.message))
     }
 }
 
@@ -70,70 +75,57 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// `POST /verify-tracecontext`: makes the calls the body lists, in order, then answers.
-#[traced(kind = server)]
-pub async fn verify_tracecontext(
-    request: HttpRequest,
-    payload: web::Payload,
-    client: web::Data<awc::Client>,
-) -> HttpResponse {
-    let calls = match read_body(&request, payload)
-        .await
-        .and_then(|body| parse(&body))
-    {
-        Ok(calls) => calls,
-        Err(refusal) => {
-            return HttpResponse::build(refusal.status)
-                .content_type(ContentType::plaintext())
-                .body(format!("verify-tracecontext: {}\n", refusal.message))
-        }
+/// Refuses, before the body is read, what must not reach the endpoint: requests from web
+/// pages, callbacks of this endpoint, and bodies that are not `application/json`.
+pub(crate) fn check_headers(request: &HttpRequest) -> Result<(), Refusal> {
+    let headers = request.headers();
+    // Browsers add `Origin` to cross-site POSTs: without this, any page the operator visits
+    // could make this server send requests on its behalf.
+    if headers.contains_key(header::ORIGIN) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "requests with an Origin header (from web pages) are refused: call it from the test \
+             harness",
+        ));
+    }
+    if headers.contains_key(CALLBACK_HEADER) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "this request is a callback of a verify-tracecontext endpoint: nested calls are \
+             refused",
+        ));
+    }
+    let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "no content type: send Content-Type: application/json",
+        ));
     };
-    let mut results = Vec::with_capacity(calls.len());
-    for call in &calls {
-        let result = match post_arguments(&client, call).await {
-            Ok(status) => json!({ "url": call.url, "status": status }),
-            Err(error) => json!({ "url": call.url, "error": error.to_string() }),
-        };
-        results.push(result);
+    // Only the JSON type itself: the form and text types a web page may send without a
+    // preflight are exactly what must not get through.
+    let essence = content_type
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("content type {content_type:?} is refused: send application/json"),
+        ));
     }
-    HttpResponse::Ok().json(results)
+    Ok(())
 }
 
-/// The CLIENT span of one callback: `POST url` with the JSON of `arguments`.
-#[traced(kind = client)]
-async fn post_arguments(
-    client: &awc::Client,
-    call: &Call,
-) -> Result<u16, awc::error::SendRequestError> {
-    let response = client
-        .post(&call.url)
-        .timeout(CALL_TIMEOUT)
-        .insert_header(ContentType::json())
-        .send_body_traced(call.arguments.to_string())
-        .await?;
-    Ok(response.status().as_u16())
-}
-
-/// The body, refused when its content type is not JSON or it is over [`MAX_BODY_BYTES`].
-async fn read_body(request: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, Refusal> {
-    if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
-        let essence = content_type
-            .to_str()
-            .unwrap_or("")
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if essence != "application/json" && !essence.ends_with("+json") {
-            return Err(Refusal {
-                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                message: format!(
-                    "content type {content_type:?} is not JSON: send application/json"
-                ),
-            });
-        }
-    }
+/// The body: 413 when it is over [`MAX_BODY_BYTES`], 408 when it has not all arrived within
+/// [`BODY_TIMEOUT`].
+pub(crate) async fn read_body(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<Vec<u8>, Refusal> {
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -142,23 +134,37 @@ async fn read_body(request: &HttpRequest, mut payload: web::Payload) -> Result<V
     if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
         return Err(Refusal::too_large());
     }
-    let mut body = Vec::with_capacity(announced.unwrap_or(0));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|error| {
-            Refusal::bad_request(format!("the body could not be read: {error}"))
-        })?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(Refusal::too_large());
+    let read = async {
+        let mut body = Vec::with_capacity(announced.unwrap_or(0));
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|error| {
+                Refusal::bad_request(format!("the body could not be read: {error}"))
+            })?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(Refusal::too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+        Ok(body)
+    };
+    // actix-web's `client_request_timeout` covers the head only: the body needs its own.
+    actix_rt::time::timeout(BODY_TIMEOUT, read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Refusal::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the body did not arrive within {} s",
+                    BODY_TIMEOUT.as_secs()
+                ),
+            ))
+        })
 }
 
 /// The calls a request body lists, or why it is refused.
 ///
 /// ```
-/// use demo_server::verify::parse;
+/// use demo_server::conformance::parse;
 ///
 /// let calls = parse(br#"[{"url": "http://127.0.0.1:7777/a", "arguments": [{"url": "x"}]}]"#)
 ///     .expect("valid");
@@ -211,7 +217,7 @@ fn call(index: usize, element: Value) -> Result<Call, Refusal> {
             )))
         }
     };
-    crate::check_http_url(&url).map_err(|problem| {
+    check_http_url(&url).map_err(|problem| {
         Refusal::bad_request(format!(r#"element {index}: "url" {url:?}: {problem}"#))
     })?;
     let arguments = match fields.remove("arguments") {
@@ -232,17 +238,10 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// `/verify-tracecontext` with anything but POST: 405, naming the method accepted.
-pub async fn method_not_allowed() -> HttpResponse {
-    HttpResponse::MethodNotAllowed()
-        .insert_header((header::ALLOW, "POST"))
-        .content_type(ContentType::plaintext())
-        .body("verify-tracecontext: use POST with a JSON array body\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn refused(body: &str) -> String {
         match parse(body.as_bytes()) {
@@ -304,12 +303,18 @@ mod tests {
                 "{message:?} vs {expected:?}"
             );
         }
-        let many = format!(
-            "[{}]",
-            vec![r#"{"url": "http://h/"}"#; MAX_CALLS + 1].join(",")
+    }
+
+    #[test]
+    fn a_fan_out_over_the_budget_is_refused() {
+        let calls =
+            |count: usize| format!("[{}]", vec![r#"{"url": "http://h/"}"#; count].join(","));
+        assert_eq!(
+            parse(calls(MAX_CALLS).as_bytes()).map(|c| c.len()),
+            Ok(MAX_CALLS)
         );
         assert_eq!(
-            refused(&many),
+            refused(&calls(MAX_CALLS + 1)),
             format!(
                 "{} elements: at most {MAX_CALLS} calls per request",
                 MAX_CALLS + 1
