@@ -1,7 +1,8 @@
 //! Fuzzing (proptest) of the configuration read from `OTEL_*` variables
 //! (`Config::from_lookup`): any subset of the variables, set to near-valid or arbitrary text.
 //! No panic; what comes out is usable (a ratio in 0..=1, a batch no larger than the queue, an
-//! `http://` endpoint), and every warning names a variable that was set. Cases:
+//! `http://` endpoint, or an `https://` one with the `otlp-tls` feature, TLS files only for
+//! that), and every warning names a variable that was set. Cases:
 //! `PROPTEST_CASES` (256 by default).
 
 use std::collections::HashMap;
@@ -35,6 +36,14 @@ const VARIABLES: &[&str] = &[
     "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
     "OTEL_EXPORTER_OTLP_COMPRESSION",
     "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+    "OTEL_EXPORTER_OTLP_INSECURE",
+    "OTEL_EXPORTER_OTLP_TRACES_INSECURE",
+    "OTEL_EXPORTER_OTLP_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+    "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+    "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
     "OTEL_TRACES_SAMPLER",
     "OTEL_TRACES_SAMPLER_ARG",
     "OTEL_PROPAGATORS",
@@ -91,7 +100,10 @@ proptest! {
             }
             _ => {}
         }
-        prop_assert!(config.otlp.endpoint.starts_with("http://"), "{}", config.otlp.endpoint);
+        let endpoint = config.otlp.endpoint.to_ascii_lowercase();
+        let https = cfg!(feature = "otlp-tls") && endpoint.starts_with("https://");
+        prop_assert!(endpoint.starts_with("http://") || https, "{}", config.otlp.endpoint);
+        prop_assert!(https || config.otlp.tls.is_empty(), "TLS files only for https");
         for warning in &config.warnings {
             prop_assert!(env.contains_key(&warning.setting), "{warning} names an unset variable");
             prop_assert!(!warning.to_string().contains('\n'), "one line: {warning}");

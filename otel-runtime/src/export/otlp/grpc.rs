@@ -1,4 +1,5 @@
-//! OTLP over gRPC: tonic, on a current-thread Tokio runtime the exporter owns.
+//! OTLP over gRPC: tonic, on a current-thread Tokio runtime the exporter owns
+//! ([`super::OwnedRuntime`]).
 //!
 //! The channel is built here, not by opentelemetry-otlp, so that an `https://` endpoint gets
 //! our TLS settings (see [`super::tls`]).
@@ -23,12 +24,12 @@ mod enabled {
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
     use opentelemetry_sdk::trace::{SpanData, SpanExporter};
     use opentelemetry_sdk::Resource;
-    use tokio::runtime::Runtime;
     use tonic::metadata::{Ascii, MetadataKey, MetadataValue};
     use tonic::transport::Endpoint;
 
     #[cfg(feature = "otlp-tls")]
     use super::super::tls::Tls;
+    use super::super::OwnedRuntime;
     use crate::config::{Compression, OtlpConfig};
 
     /// The TLS settings of an `https://` endpoint, kept for the rejection they may record.
@@ -46,30 +47,12 @@ mod enabled {
         tls: TlsState,
     }
 
-    /// A runtime that may be dropped anywhere: dropping a Tokio runtime inside another one's
-    /// async context panics, shutting it down in the background does not.
-    #[derive(Debug)]
-    struct OwnedRuntime(Option<Runtime>);
-
-    impl Drop for OwnedRuntime {
-        fn drop(&mut self) {
-            if let Some(runtime) = self.0.take() {
-                runtime.shutdown_background();
-            }
-        }
-    }
-
     pub(in crate::export::otlp) fn exporter(
         config: &OtlpConfig,
         timeout: Duration,
     ) -> Result<GrpcExporter, String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .thread_name("otel-runtime-otlp-grpc")
-            .build()
-            .map_err(|error| {
-                format!("OTLP gRPC exporter: cannot start its Tokio runtime: {error}")
-            })?;
+        let runtime = OwnedRuntime::start("otel-runtime-otlp-grpc")
+            .map_err(|error| format!("OTLP gRPC exporter: {error}"))?;
         let mut metadata = MetadataMap::new();
         for (name, value) in &config.headers {
             let name: MetadataKey<Ascii> = name
@@ -106,7 +89,6 @@ mod enabled {
             let _entered = runtime.enter();
             builder.build()
         };
-        let runtime = OwnedRuntime(Some(runtime));
         let inner = inner.map_err(|error| format!("OTLP gRPC exporter: {error}"))?;
         Ok(GrpcExporter {
             inner,
@@ -160,16 +142,7 @@ mod enabled {
 
     impl SpanExporter for GrpcExporter {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-            let Some(runtime) = self.runtime.0.as_ref() else {
-                return Err(OTelSdkError::AlreadyShutdown);
-            };
-            if tokio::runtime::Handle::try_current().is_ok() {
-                // Blocking on a runtime from inside another one panics; the batch processor's
-                // thread never is inside one, a simple processor on a Tokio thread would be.
-                return Err(OTelSdkError::InternalFailure(
-                    "the OTLP gRPC exporter must run on the batch span processor's thread".into(),
-                ));
-            }
+            let runtime = self.runtime.on_this_thread()?;
             self.clear();
             runtime
                 .block_on(self.inner.export(batch))

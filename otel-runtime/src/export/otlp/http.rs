@@ -1,8 +1,15 @@
 //! OTLP over HTTP/1.1: http/protobuf and http/json, `POST` to the endpoint.
 //!
-//! The blocking reqwest client is built here rather than by opentelemetry-otlp, so that it gets
-//! our TLS settings (and a crypto provider: reqwest's rustls comes without one), and so that a
-//! failed request is reported with its cause instead of opentelemetry-otlp's "network error".
+//! The client is hyper's (through opentelemetry-http), on a current-thread Tokio runtime the
+//! exporter owns, like gRPC's: an async client on the batch processor's thread without a
+//! runtime of its own panics with "no reactor" (opentelemetry-rust #2673, #3125). Not reqwest:
+//! its rustls comes either with aws-lc or with no crypto provider at all, and the latter, once
+//! enabled by us, would make every other reqwest 0.13 client of the program panic when built.
+//! HTTPS goes through hyper-rustls with our rustls configuration (see [`super::tls`]).
+//!
+//! The client is built here rather than by opentelemetry-otlp so that it gets our TLS settings,
+//! and a failed request is reported with its cause instead of opentelemetry-otlp's
+//! "network error".
 
 #[cfg(feature = "otlp-http")]
 pub(super) use enabled::exporter;
@@ -25,28 +32,31 @@ mod enabled {
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
+    use opentelemetry_http::hyper::HyperClient;
     use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
     use opentelemetry_sdk::trace::{SpanData, SpanExporter};
     use opentelemetry_sdk::Resource;
-    use reqwest::blocking::ClientBuilder;
 
     #[cfg(feature = "otlp-tls")]
-    use super::super::tls::{self, Tls};
+    use super::super::tls::Tls;
+    use super::super::OwnedRuntime;
     use crate::config::{Compression, OtlpConfig, Protocol};
     use crate::recover::lock;
 
     /// The TLS settings of an `https://` endpoint, kept for the rejection they may record.
     #[cfg(feature = "otlp-tls")]
-    type TlsState = Option<Arc<Tls>>;
+    type TlsState = Option<Tls>;
     #[cfg(not(feature = "otlp-tls"))]
     type TlsState = ();
 
-    /// opentelemetry-otlp's exporter over our client, with the cause of its last failure.
+    /// opentelemetry-otlp's exporter over our client, the runtime the client runs on, and the
+    /// cause of its last failure.
     #[derive(Debug)]
     pub(in crate::export::otlp) struct HttpExporter {
         inner: opentelemetry_otlp::SpanExporter,
+        runtime: OwnedRuntime,
         /// Why the last request could not be sent, if it could not.
         failure: Arc<Mutex<Option<String>>>,
         #[cfg_attr(not(feature = "otlp-tls"), allow(dead_code))]
@@ -61,13 +71,12 @@ mod enabled {
             Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
             _ => opentelemetry_otlp::Protocol::HttpBinary,
         };
-        let (builder, tls) = with_tls(
-            reqwest::blocking::Client::builder().timeout(timeout),
-            config,
-        )?;
+        let runtime = OwnedRuntime::start("otel-runtime-otlp-http")
+            .map_err(|error| format!("OTLP HTTP exporter: {error}"))?;
+        let (client, tls) = client(config, timeout)?;
         let failure = Arc::new(Mutex::new(None));
         let client = ReportingClient {
-            client: build(builder)?,
+            client,
             failure: failure.clone(),
         };
         let headers: HashMap<String, String> = config.headers.iter().cloned().collect();
@@ -86,45 +95,41 @@ mod enabled {
             .map_err(|error| format!("OTLP {} exporter: {error}", config.protocol))?;
         Ok(HttpExporter {
             inner,
+            runtime,
             failure,
             tls,
         })
     }
 
-    /// `builder` with the TLS settings of `config`. reqwest's rustls has no crypto provider of
-    /// its own, so even a client for an `http://` endpoint gets a configuration (with ring).
+    /// The hyper client for `config`'s endpoint: with our TLS settings for `https://`.
     #[cfg(feature = "otlp-tls")]
-    fn with_tls(
-        builder: ClientBuilder,
+    fn client(
         config: &OtlpConfig,
-    ) -> Result<(ClientBuilder, TlsState), String> {
+        timeout: Duration,
+    ) -> Result<(Box<dyn HttpClient>, TlsState), String> {
         if !crate::config::is_https(&config.endpoint) {
-            let plaintext = tls::plaintext_client_config()?;
-            return Ok((builder.tls_backend_preconfigured(plaintext), None));
+            let client = HyperClient::with_default_connector(timeout, None);
+            return Ok((Box::new(client), None));
         }
         let tls = Tls::load(&config.tls)?;
-        let builder = builder.tls_backend_preconfigured(tls.client_config()?);
-        Ok((builder, Some(Arc::new(tls))))
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls.client_config()?)
+            .https_only()
+            .enable_http1()
+            .build();
+        let client = HyperClient::new(connector, timeout, None);
+        Ok((Box::new(client), Some(tls)))
     }
 
     #[cfg(not(feature = "otlp-tls"))]
-    fn with_tls(
-        builder: ClientBuilder,
+    fn client(
         _config: &OtlpConfig,
-    ) -> Result<(ClientBuilder, TlsState), String> {
-        Ok((builder, ()))
-    }
-
-    /// The blocking client, built on a thread of its own: reqwest refuses to build one inside
-    /// a Tokio runtime, and setup may run in one (`#[actix_web::main]`).
-    fn build(builder: ClientBuilder) -> Result<reqwest::blocking::Client, String> {
-        std::thread::Builder::new()
-            .name("otel-runtime-otlp-http-setup".to_owned())
-            .spawn(move || builder.build())
-            .map_err(|error| format!("OTLP HTTP exporter: cannot start a thread: {error}"))?
-            .join()
-            .map_err(|_| "OTLP HTTP exporter: building its client panicked".to_owned())?
-            .map_err(|error| format!("OTLP HTTP exporter: cannot build its client: {error}"))
+        timeout: Duration,
+    ) -> Result<(Box<dyn HttpClient>, TlsState), String> {
+        Ok((
+            Box::new(HyperClient::with_default_connector(timeout, None)),
+            (),
+        ))
     }
 
     impl HttpExporter {
@@ -141,7 +146,7 @@ mod enabled {
         /// a rejected server certificate, else the client's error.
         fn explain(&self, error: OTelSdkError) -> OTelSdkError {
             #[cfg(feature = "otlp-tls")]
-            if let Some(rejection) = self.tls.as_ref().and_then(|tls| tls.rejection()) {
+            if let Some(rejection) = self.tls.as_ref().and_then(Tls::rejection) {
                 return OTelSdkError::InternalFailure(rejection);
             }
             match lock(&self.failure).take() {
@@ -155,10 +160,10 @@ mod enabled {
 
     impl SpanExporter for HttpExporter {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            let runtime = self.runtime.on_this_thread()?;
             self.clear();
-            self.inner
-                .export(batch)
-                .await
+            runtime
+                .block_on(self.inner.export(batch))
                 .map_err(|error| self.explain(error))
         }
 
@@ -175,10 +180,10 @@ mod enabled {
         }
     }
 
-    /// The blocking reqwest client, keeping why its last request could not be sent.
+    /// The hyper client, keeping why its last request could not be sent.
     #[derive(Debug)]
     struct ReportingClient {
-        client: reqwest::blocking::Client,
+        client: Box<dyn HttpClient>,
         failure: Arc<Mutex<Option<String>>>,
     }
 

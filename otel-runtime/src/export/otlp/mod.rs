@@ -1,14 +1,16 @@
 //! OTLP export behind our [`BatchProcessor`], which runs exports on a thread of its own and
 //! counts every span it drops:
 //!
-//! * [`http`]: http/protobuf and http/json with the *blocking* reqwest client: an async client
-//!   inside that thread finds no Tokio reactor and panics (opentelemetry-rust #2673, #3125);
-//! * [`grpc`]: tonic needs a Tokio runtime for its connection: the exporter owns a
-//!   current-thread runtime and drives each export on it from the processor's thread, so it
-//!   works whether or not the program itself runs Tokio (actix-rt, a plain `main`, ...);
-//! * [`tls`] (feature `otlp-tls`): rustls with the *ring* provider for `https://` endpoints of
-//!   both: the roots, the client's identity, and a clear cause when the server's certificate is
-//!   rejected.
+//! * `http`: http/protobuf and http/json with hyper's client;
+//! * `grpc`: gRPC with tonic;
+//! * `tls` (feature `otlp-tls`): rustls with the *ring* provider for `https://` endpoints of
+//!   both: the roots, the client's identity, and a clear cause when the server's certificate
+//!   is rejected.
+//!
+//! Both clients are async, so each exporter owns a current-thread Tokio runtime
+//! ([`OwnedRuntime`]) and drives each export on it from the processor's thread: an async client
+//! there without one panics with "no reactor" (opentelemetry-rust #2673, #3125), and this
+//! works whether or not the program itself runs Tokio (actix-rt, a plain `main`, ...).
 //!
 //! Each export gives up after the smaller of `OTEL_EXPORTER_OTLP_TIMEOUT` and
 //! `OTEL_BSP_EXPORT_TIMEOUT`, retries included, so a dead collector cannot hold the process at
@@ -75,6 +77,59 @@ pub(crate) fn batch_processor(
             .build(),
     };
     started.map_err(|error| format!("OTLP export: cannot start its worker thread: {error}"))
+}
+
+/// A current-thread Tokio runtime owned by an exporter, that may be dropped anywhere: dropping a
+/// Tokio runtime inside another one's async context panics, shutting it down in the background
+/// does not.
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+#[derive(Debug)]
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+impl OwnedRuntime {
+    /// Starts a runtime whose threads (for blocking tasks) are called `name`.
+    fn start(name: &str) -> Result<Self, String> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .thread_name(name)
+            .build()
+            .map(|runtime| Self(Some(runtime)))
+            .map_err(|error| format!("cannot start its Tokio runtime: {error}"))
+    }
+
+    /// The runtime, to block on from this thread: never from inside another runtime, where
+    /// that panics. The batch processor's thread never is inside one; a simple processor on a
+    /// Tokio thread would be.
+    fn on_this_thread(
+        &self,
+    ) -> Result<&tokio::runtime::Runtime, opentelemetry_sdk::error::OTelSdkError> {
+        let runtime = self
+            .0
+            .as_ref()
+            .ok_or(opentelemetry_sdk::error::OTelSdkError::AlreadyShutdown)?;
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(opentelemetry_sdk::error::OTelSdkError::InternalFailure(
+                "the OTLP exporter must run on the batch span processor's thread".into(),
+            ));
+        }
+        Ok(runtime)
+    }
+
+    /// The runtime, to build a client that spawns its tasks on it.
+    #[cfg(feature = "otlp-grpc")]
+    fn enter(&self) -> Option<tokio::runtime::EnterGuard<'_>> {
+        self.0.as_ref().map(tokio::runtime::Runtime::enter)
+    }
+}
+
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// Stands in for an exporter a disabled cargo feature would provide; never constructed.

@@ -185,17 +185,6 @@ impl Tls {
     }
 }
 
-/// The configuration of a client that never needs a root: for an `http://` endpoint when
-/// reqwest is built with rustls but no default crypto provider.
-#[cfg(feature = "otlp-http")]
-pub(super) fn plaintext_client_config() -> Result<ClientConfig, String> {
-    Ok(ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|error| format!("OTLP TLS: {error}"))?
-        .with_root_certificates(RootCertStore::empty())
-        .with_no_client_auth())
-}
-
 fn default_trusted() -> String {
     "trusted: the Mozilla and system roots (OTEL_EXPORTER_OTLP_CERTIFICATE names a private CA)"
         .to_owned()
