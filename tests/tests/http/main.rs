@@ -8,6 +8,8 @@
 
 mod support;
 
+mod actix_middleware;
+mod client_glue;
 mod conformance_guards;
 mod extractor_rejections;
 mod http_attributes;
