@@ -1,6 +1,7 @@
 //! The real `demo-server` and `demo-client` binaries as child processes, and OTLP export to a
-//! receiver in this process: the four-span trace over http/protobuf and gRPC, an unreachable
-//! collector, warnings for invalid `OTEL_*` values, bad arguments, and the load, fault, panic
+//! receiver in this process: the four-span trace over http/protobuf, http/json and gRPC, with
+//! and without TLS (certificates made at test time, a wrong CA), an unreachable collector,
+//! warnings for invalid `OTEL_*` values, bad arguments, and the load, fault, panic
 //! and hostile-input tests of TESTING.md.
 //!
 //! The tests of this binary run in parallel, except `load_otlp` and `load_faults`: they count
@@ -18,4 +19,5 @@ mod load_otlp;
 mod load_panic_recovery;
 mod otlp_grpc_end_to_end;
 mod otlp_http_end_to_end;
+mod otlp_tls;
 mod otlp_unreachable;

@@ -1,10 +1,12 @@
-//! Shared by the tests of this binary: an OTLP receiver on loopback (http/protobuf and gRPC,
-//! decoding with the official protobuf definitions of `opentelemetry-proto`), the real demo
-//! binaries, a load generator, and the lock that lets the load tests run alone.
+//! Shared by the tests of this binary: an OTLP receiver on loopback (http/protobuf, http/json
+//! and gRPC, plaintext or TLS, decoding with the official protobuf definitions of
+//! `opentelemetry-proto`), certificates made at test time, the real demo binaries, a load
+//! generator, and the lock that lets the load tests run alone.
 
 pub mod demos;
 pub mod load;
 pub mod receiver;
+pub mod tls;
 
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};

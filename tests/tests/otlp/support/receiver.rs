@@ -1,5 +1,6 @@
-//! An OTLP trace receiver on 127.0.0.1: http/protobuf (`POST /v1/traces`, actix-web) or gRPC
-//! (`TraceService/Export`, tonic), each on a thread of its own, keeping every request decoded.
+//! An OTLP trace receiver on 127.0.0.1: http/protobuf and http/json (`POST /v1/traces`,
+//! actix-web) or gRPC (`TraceService/Export`, tonic), plaintext or TLS, each on a thread of its
+//! own, keeping every request decoded.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -16,6 +17,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 };
 use prost::Message;
 
+use super::tls::Pki;
 use super::{attributes_as_text, ReceivedSpan};
 
 /// One export request as received.
@@ -43,6 +45,8 @@ type Store = Arc<Mutex<Vec<ReceivedRequest>>>;
 /// A running receiver; stops when dropped.
 pub struct Receiver {
     address: SocketAddr,
+    /// `https` with TLS, else `http`.
+    scheme: &'static str,
     store: Store,
     /// The HTTP status export requests are answered with (200: accepted and stored).
     status: Arc<AtomicU16>,
@@ -51,9 +55,14 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    /// The base URL, e.g. `http://127.0.0.1:41234` (`https://` with TLS).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.address)
+        format!("{}://{}", self.scheme, self.address)
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
     }
 
     /// Every request so far.
@@ -111,6 +120,16 @@ impl Receiver {
 
     /// OTLP over http/protobuf on `address` (e.g. a port the test chose earlier).
     pub fn http_at(address: &str) -> Self {
+        Self::serve_http(address, None)
+    }
+
+    /// OTLP over HTTPS, with the server certificate of `pki`.
+    pub fn https(pki: &Pki) -> Self {
+        Self::serve_http("127.0.0.1:0", Some(pki.rustls_server_config()))
+    }
+
+    fn serve_http(address: &str, tls: Option<rustls::ServerConfig>) -> Self {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let store = Store::default();
         let status = Arc::new(AtomicU16::new(200));
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -130,8 +149,11 @@ impl Receiver {
                         .route("/v1/traces", actix_web::web::post().to(http_export))
                 })
                 .workers(1)
-                .disable_signals()
-                .bind(address.as_str())
+                .disable_signals();
+                let server = match tls {
+                    Some(config) => server.bind_rustls_0_23(address.as_str(), config),
+                    None => server.bind(address.as_str()),
+                }
                 .expect("the receiver binds a loopback port");
                 let address = server.addrs()[0];
                 let server = server.run();
@@ -144,6 +166,7 @@ impl Receiver {
         let (address, handle) = ready_rx.recv().expect("the receiver starts");
         Self {
             address,
+            scheme,
             store,
             status,
             stop: Some(Box::new(move || {
@@ -155,6 +178,22 @@ impl Receiver {
 
     /// OTLP over gRPC.
     pub fn grpc() -> Self {
+        Self::serve_grpc(None)
+    }
+
+    /// OTLP over gRPC with TLS (see [`Pki::tonic_server_config`]).
+    pub fn grpc_tls(tls: tonic::transport::ServerTlsConfig) -> Self {
+        Self::serve_grpc(Some(tls))
+    }
+
+    fn serve_grpc(tls: Option<tonic::transport::ServerTlsConfig>) -> Self {
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = tls {
+            builder = builder
+                .tls_config(tls)
+                .expect("the receiver's TLS configuration");
+        }
         let store = Store::default();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -173,18 +212,15 @@ impl Receiver {
             let incoming = tonic::transport::server::TcpIncoming::from(listener);
             runtime
                 .block_on(
-                    tonic::transport::Server::builder().serve_with_incoming_shutdown(
-                        service,
-                        incoming,
-                        async {
-                            let _ = stop_rx.await;
-                        },
-                    ),
+                    builder.serve_with_incoming_shutdown(service, incoming, async {
+                        let _ = stop_rx.await;
+                    }),
                 )
                 .expect("the receiver runs");
         });
         Self {
             address,
+            scheme,
             store,
             status: Arc::new(AtomicU16::new(200)),
             stop: Some(Box::new(move || {
@@ -255,7 +291,19 @@ async fn http_export(
     } else {
         body.to_vec()
     };
-    match ExportTraceServiceRequest::decode(&payload[..]) {
+    // http/json: the protobuf messages' JSON form (hex ids, camelCase names).
+    let json = request
+        .headers()
+        .get("content-type")
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    let decoded = if json {
+        serde_json::from_slice::<ExportTraceServiceRequest>(&payload)
+            .map_err(|error| format!("bad JSON: {error}"))
+    } else {
+        ExportTraceServiceRequest::decode(&payload[..])
+            .map_err(|error| format!("bad protobuf: {error}"))
+    };
+    match decoded {
         Ok(decoded) => {
             if let Ok(mut list) = store.lock() {
                 list.push(ReceivedRequest {
@@ -264,11 +312,17 @@ async fn http_export(
                     body: decoded,
                 });
             }
-            actix_web::HttpResponse::Ok()
-                .content_type("application/x-protobuf")
-                .body(ExportTraceServiceResponse::default().encode_to_vec())
+            if json {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body("{}")
+            } else {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/x-protobuf")
+                    .body(ExportTraceServiceResponse::default().encode_to_vec())
+            }
         }
-        Err(error) => actix_web::HttpResponse::BadRequest().body(format!("bad protobuf: {error}")),
+        Err(error) => actix_web::HttpResponse::BadRequest().body(error),
     }
 }
 
