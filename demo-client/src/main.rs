@@ -6,7 +6,7 @@ use clap::Parser;
 
 /// Sends one traced GET to the demo server and prints its span.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, after_help = otel_runtime::config::ENVIRONMENT_HELP)]
 struct Args {
     /// The URL to GET (http or https). Exit status: 0 on a 2xx answer, 1 if the request fails
     /// or the answer is not 2xx, 2 for bad arguments.

@@ -10,7 +10,7 @@ use demo_server::http_url::{check_http_url, without_userinfo};
 ///
 /// Exit status 2 for bad arguments.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, after_help = otel_runtime::config::ENVIRONMENT_HELP)]
 struct Args {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8082")]

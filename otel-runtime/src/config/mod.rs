@@ -48,6 +48,7 @@
 mod batch;
 pub(crate) mod env;
 mod exporters;
+mod help;
 mod limits;
 mod otlp;
 mod propagators;
@@ -61,6 +62,7 @@ use opentelemetry_sdk::trace::SpanLimits;
 pub use crate::warn::Warning;
 pub use batch::BatchSettings;
 pub use exporters::{ConsoleFormat, ExporterKind};
+pub use help::ENVIRONMENT_HELP;
 pub use otlp::{
     ClientIdentity, Compression, OtlpConfig, OtlpTls, PemFile, Protocol, DEFAULT_TIMEOUT,
     GRPC_DEFAULT_ENDPOINT, HTTP_DEFAULT_ENDPOINT,

@@ -107,7 +107,14 @@ async fn every_request_gets_one_server_span_with_its_status() {
         ("GET", "/nowhere", b"", 404, "GET", None),
         // The resource matched, its method did not: actix's default answer, with the route.
         ("PUT", "/plain", b"", 404, "PUT /plain", Some("/plain")),
-        ("GET", "/guarded", b"", 404, "GET /guarded", Some("/guarded")),
+        (
+            "GET",
+            "/guarded",
+            b"",
+            404,
+            "GET /guarded",
+            Some("/guarded"),
+        ),
         (
             "GET",
             "/failing",

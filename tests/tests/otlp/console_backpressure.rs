@@ -87,7 +87,10 @@ fn a_stuck_stdout_drops_spans_instead_of_blocking_requests() {
         stderr_lines.push(line);
     }
 
-    assert_eq!(answered, REQUESTS, "every request answered while stdout is stuck");
+    assert_eq!(
+        answered, REQUESTS,
+        "every request answered while stdout is stuck"
+    );
     assert!(
         status.success(),
         "clean exit on SIGTERM: {status:?}; stderr: {stderr_lines:#?}"

@@ -136,3 +136,31 @@ fn an_environment_value_that_is_not_utf8_is_reported_not_ignored() {
         "{finished:?}"
     );
 }
+
+#[test]
+fn help_lists_the_otel_variables_honoured() {
+    for demo in ["demo-server", "demo-client"] {
+        let mut help = crate::support::demos::command(demo, &[]);
+        help.arg("--help");
+        let finished = crate::support::demos::run(help, crate::support::demos::HANG_LIMIT);
+        assert!(finished.status.success(), "{demo} --help: {finished:?}");
+        for variable in [
+            "OTEL_TRACES_EXPORTER",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+            "OTEL_PROPAGATORS",
+        ] {
+            assert!(
+                finished.stdout.contains(variable),
+                "{demo} --help does not list {variable}:\n{}",
+                finished.stdout
+            );
+        }
+        assert!(
+            finished.stdout.trim_end().ends_with("counts [128]"),
+            "the variables end the help:\n{}",
+            finished.stdout
+        );
+    }
+}

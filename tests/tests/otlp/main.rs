@@ -11,6 +11,7 @@
 mod support;
 
 mod config_warnings;
+mod console_backpressure;
 mod demo_arguments;
 mod demo_server_flags;
 mod load_faults;
