@@ -31,6 +31,7 @@ mod outcome;
 mod panic_capture;
 mod relations;
 mod span;
+mod sync_span;
 mod tracer;
 
 pub use attribute_value::{debug_value, display_value, native_value, AttributeValue};
@@ -38,7 +39,7 @@ pub use current_span::{current_span, CurrentSpan};
 pub use future::{InScope, Instrumented};
 #[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) use guard::SpanGuard;
-pub use guard::{SyncSpan, CANCELLED_ATTRIBUTE};
+pub use guard::CANCELLED_ATTRIBUTE;
 pub use outcome::{record_err_debug, record_err_display, record_return, RETURN_VALUE_ATTRIBUTE};
 pub use panic_capture::PANIC_EXCEPTION_TYPE;
 pub use relations::{link_from, parent_from, IntoLink, IntoParent};
@@ -49,5 +50,6 @@ pub(crate) use span::ClientSpan;
 pub use span::{enrich_span, start_traced, Parent, Started};
 #[cfg(feature = "actix-web")]
 pub(crate) use span::{is_middleware_owned, mark_middleware_owned};
+pub use sync_span::SyncSpan;
 pub(crate) use tracer::{provider_generation, sdk_provider_installed};
 pub use tracer::{tracer_provider_changed, TracerCell};

@@ -113,13 +113,19 @@ fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
     }
 }
 
+/// A span just started, from what [`TracerCell::start`] returns.
+#[inline(always)]
+fn started((cx, recording): (Context, bool)) -> Started {
+    Started::new(cx, recording)
+}
+
 /// Starts the span of `builder` under `parent`.
 #[inline(always)]
 fn start_built(cell: &TracerCell, builder: SpanBuilder, parent: Parent) -> Started {
     match parent {
         // Borrowed, not cloned: the new context takes what it needs from it.
-        Parent::Current => Context::map_current(|parent| cell.start(builder, parent)),
-        Parent::Context(parent) => cell.start(builder, &parent),
+        Parent::Current => Context::map_current(|parent| started(cell.start(builder, parent))),
+        Parent::Context(parent) => started(cell.start(builder, &parent)),
     }
 }
 

@@ -11,7 +11,6 @@ use opentelemetry::trace::{
 use opentelemetry::{Context, InstrumentationScope};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
-use super::span::Started;
 use crate::propagation::tracecontext::note_trace_started;
 use crate::recover::lock;
 
@@ -138,18 +137,19 @@ impl TracerCell {
         cached
     }
 
-    /// Starts the span of `builder` under `parent` and puts it into a context; a span that
+    /// Starts the span of `builder` under `parent` and returns the context holding it and
+    /// whether it records; a span that
     /// starts a trace records the trace as started here ([`note_trace_started`], for the W3C
     /// random trace-id flag on inject).
     #[inline]
-    pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> Started {
+    pub(crate) fn start(&self, builder: SpanBuilder, parent: &Context) -> (Context, bool) {
         let cached = self.cached();
         match &cached.tracer {
             CachedTracer::Sdk(tracer) => {
                 let span = tracer.build_with_context(builder, parent);
                 note_if_root(parent, span.span_context());
                 let recording = span.is_recording();
-                Started::new(parent.with_span(span), recording)
+                (parent.with_span(span), recording)
             }
             CachedTracer::Global(tracer) => {
                 let span = tracer.build_with_context(builder, parent);
@@ -164,7 +164,7 @@ impl TracerCell {
                     self.noop_in.store(cached.generation, Ordering::Relaxed);
                 }
                 note_if_root(parent, span.span_context());
-                Started::new(parent.with_span(span), recording)
+                (parent.with_span(span), recording)
             }
         }
     }

@@ -10,22 +10,10 @@ use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter, TracerP
 
 use super::guard::TracingGuard;
 use super::pipeline::Pipeline;
+use super::SetupError;
 use crate::config::resource::{self, CodeResource};
 use crate::config::{check_url, Config, ConsoleFormat, ExporterKind, Protocol};
 use crate::{propagation, warn};
-
-/// Why [`Builder::install`] failed: a setting given in code is invalid, or an exporter could not
-/// be built. (Invalid *environment* values do not fail: they are reported and replaced.)
-#[derive(Debug)]
-pub struct SetupError(pub(super) String);
-
-impl fmt::Display for SetupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SetupError {}
 
 type Lookup = Box<dyn Fn(&str) -> Option<String>>;
 

@@ -6,13 +6,27 @@ mod builder;
 mod guard;
 mod pipeline;
 
+use std::fmt;
 use std::time::Duration;
 
 use opentelemetry::global;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
-pub use builder::{builder, Builder, SetupError};
+pub use builder::{builder, Builder};
 pub use guard::TracingGuard;
+
+/// Why [`Builder::install`] failed: a setting given in code is invalid, or an exporter could not
+/// be built. (Invalid *environment* values do not fail: they are reported and replaced.)
+#[derive(Debug)]
+pub struct SetupError(pub(super) String);
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
 
 /// How long the guard waits for the last export at shutdown when no OTLP exporter sets a
 /// longer bound (the SDK's own default).

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use opentelemetry_sdk::trace::{SpanExporter, TracerProviderBuilder};
 
-use super::builder::SetupError;
+use super::SetupError;
 use super::DEFAULT_SHUTDOWN_TIMEOUT;
 use crate::config::{BatchSettings, Config, ExporterKind, OtlpConfig, Protocol, Warning};
 use crate::export::batch::{BatchProcessor, StatsHandle};
