@@ -97,12 +97,21 @@ async fn request(address: SocketAddr, method: &str, target: &str, body: &[u8]) -
     .expect("a response")
 }
 
+/// (method, target, body, expected status, expected name, expected route)
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [u8],
+    u16,
+    &'static str,
+    Option<&'static str>,
+);
+
 #[actix_rt::test]
 async fn every_request_gets_one_server_span_with_its_status() {
     let capture = otel_runtime::testing::capture_all();
     let (address, handle) = start();
-    // (method, target, body, expected status, expected name, expected route)
-    let cases: [(&str, &str, &[u8], u16, &str, Option<&str>); 6] = [
+    let cases: [Case; 6] = [
         ("GET", "/plain", b"", 200, "GET /plain", Some("/plain")),
         ("GET", "/nowhere", b"", 404, "GET", None),
         // The resource matched, its method did not: actix's default answer, with the route.
