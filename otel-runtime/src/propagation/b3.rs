@@ -137,11 +137,31 @@ fn single(value: &str) -> Option<SpanContext> {
     Some(context(trace, span, sampled))
 }
 
+/// The value of header `name` when it has exactly one line. Several lines of a B3 header make
+/// it invalid, as several `traceparent` lines do: which one was meant cannot be told.
+fn only_value<'a>(extractor: &'a dyn Extractor, name: &str) -> Option<&'a str> {
+    match super::carrier::header_values(extractor, name)?.as_slice() {
+        [value] => Some(value),
+        _ => None,
+    }
+}
+
+/// Whether header `name` has more than one line.
+fn repeated(extractor: &dyn Extractor, name: &str) -> bool {
+    super::carrier::header_values(extractor, name).is_some_and(|values| values.len() > 1)
+}
+
 fn multiple(extractor: &dyn Extractor) -> Option<SpanContext> {
-    let trace = trace_id(extractor.get(TRACE_ID)?.trim())?;
-    let span = span_id(extractor.get(SPAN_ID)?.trim())?;
-    let debug = extractor.get(FLAGS).map(str::trim) == Some("1");
-    let sampled = match extractor.get(SAMPLED).map(str::trim) {
+    if [FLAGS, SAMPLED]
+        .iter()
+        .any(|name| repeated(extractor, name))
+    {
+        return None;
+    }
+    let trace = trace_id(only_value(extractor, TRACE_ID)?.trim())?;
+    let span = span_id(only_value(extractor, SPAN_ID)?.trim())?;
+    let debug = only_value(extractor, FLAGS).map(str::trim) == Some("1");
+    let sampled = match only_value(extractor, SAMPLED).map(str::trim) {
         Some("1" | "true") => true,
         Some("0" | "false") | None => false,
         Some(_) => return None,
@@ -171,10 +191,13 @@ impl TextMapPropagator for B3Propagator {
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
-        let remote = extractor
-            .get(SINGLE)
-            .and_then(single)
-            .or_else(|| multiple(extractor));
+        let remote = if repeated(extractor, SINGLE) {
+            None
+        } else {
+            only_value(extractor, SINGLE)
+                .and_then(single)
+                .or_else(|| multiple(extractor))
+        };
         match remote {
             Some(remote) => cx.with_remote_span_context(remote),
             None => cx.clone(),
@@ -191,6 +214,53 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
+
+    /// A carrier with repeated header lines, as HTTP allows.
+    struct Lines(Vec<(&'static str, &'static str)>);
+
+    impl Extractor for Lines {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.0.iter().map(|(k, _)| *k).collect()
+        }
+        fn get_all(&self, key: &str) -> Option<Vec<&str>> {
+            Some(
+                self.0
+                    .iter()
+                    .filter(|(k, _)| *k == key)
+                    .map(|(_, v)| *v)
+                    .collect(),
+            )
+        }
+    }
+
+    #[test]
+    fn repeated_b3_lines_are_invalid_like_repeated_traceparent() {
+        const ONE: &str = "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1";
+        const TWO: &str = "463ac35c9f6413ad48485a3953bb6124-0020000000000001-1";
+        let extract = |lines: Vec<(&'static str, &'static str)>| {
+            B3Propagator::new(B3Encoding::Single)
+                .extract(&Lines(lines))
+                .span()
+                .span_context()
+                .is_valid()
+        };
+        assert!(extract(vec![("b3", ONE)]));
+        assert!(!extract(vec![("b3", ONE), ("b3", TWO)]));
+        assert!(!extract(vec![("b3", ONE), ("b3", ONE)]));
+        let multi = |sampled: Vec<&'static str>| {
+            let mut lines = vec![
+                ("x-b3-traceid", "80f198ee56343ba864fe8b2a57d3eff7"),
+                ("x-b3-spanid", "e457b5a2e4d86bd1"),
+            ];
+            lines.extend(sampled.into_iter().map(|value| ("x-b3-sampled", value)));
+            extract(lines)
+        };
+        assert!(multi(vec!["1"]));
+        assert!(!multi(vec!["1", "0"]));
+    }
 
     fn extract(headers: &[(&str, &str)]) -> SpanContext {
         let carrier: HashMap<String, String> = headers
