@@ -19,7 +19,7 @@ Environment (OpenTelemetry SDK variables; an invalid value warns once and its de
   OTEL_EXPORTER_OTLP_HEADERS              name=value,... [none]
   OTEL_EXPORTER_OTLP_TIMEOUT              ms per export [10000]
   OTEL_EXPORTER_OTLP_COMPRESSION          gzip, none [none]
-  OTEL_EXPORTER_OTLP_CERTIFICATE          CA PEM file [built-in roots]
+  OTEL_EXPORTER_OTLP_CERTIFICATE          CA PEM file, trusted alone [Mozilla + system roots]
   OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE   client certificate PEM file [none]
   OTEL_EXPORTER_OTLP_CLIENT_KEY           client key PEM file [none]
   OTEL_EXPORTER_OTLP_INSECURE             true: plaintext gRPC without scheme [false]

@@ -225,7 +225,7 @@ impl Builder {
         match &self.otlp_endpoint {
             Some(url) => check_url(url).map_err(|problem| {
                 SetupError(format!(
-                    "otlp_endpoint({url:?}) {problem}: expected an http:// URL such as http://127.0.0.1:4318/v1/traces"
+                    "otlp_endpoint({url:?}) {problem}: expected an http:// or https:// URL such as http://127.0.0.1:4318/v1/traces"
                 ))
             }),
             None => Ok(()),
