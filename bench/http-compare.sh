@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # HTTP comparison: the same actix-web hello-world handler served plain, with
-# `#[traced(kind = server)]`, and with opentelemetry-instrumentation-actix-web's middleware.
-# One worker thread, the server pinned to one core and the load generator to the other;
-# alternating rounds (the order rotates), then medians and ratios to the plain server.
-# Traced variants export through the SDK batch processor to a no-op exporter (AlwaysOn).
+# `#[traced(kind = server)]`, with opentelemetry-instrumentation-actix-web's middleware, and
+# with `#[traced(kind = server)]` set up by `otel_runtime::init()` and no variables (console
+# exporter, its output into a file). One worker thread, the server process (all its threads)
+# pinned to one core and the load generator to the other; alternating rounds (the order
+# rotates), then medians and ratios to the plain server, the ratio of each round taken within
+# the round. `traced` and `contrib` export through the SDK batch processor to a no-op exporter
+# (AlwaysOn).
 #
-#   bench/http-compare.sh                       # 5 rounds x 3 servers x 5 s, ~2 minutes
+#   bench/http-compare.sh                       # 5 rounds x 4 servers x 5 s, ~3 minutes
 #   ROUNDS=9 DURATION=10 bench/http-compare.sh
-#   MODES="plain traced" bench/http-compare.sh  # without the contrib middleware
+#   MODES="plain traced" bench/http-compare.sh  # a subset
 #   LOADGEN=rust bench/http-compare.sh          # bench's own load generator even if wrk is here
+#   BASELINE=/path/to/other/release bench/http-compare.sh   # adds `traced@base`, `defaults@base`
+#                                               # ... served by http-server from that directory
 #
 # Load generator: wrk if installed (Debian: apt-get install -y wrk), else bench/src/bin/loadgen.rs.
 # Only 127.0.0.1 is used; every process started here is stopped here, by its PID.
@@ -18,10 +23,13 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-1}
-CONNECTIONS=${CONNECTIONS:-64}
+CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-MODES=${MODES:-plain traced contrib}
+MODES=${MODES:-plain traced contrib defaults}
+if [ -n "${BASELINE:-}" ]; then
+    MODES="$MODES traced@base defaults@base"
+fi
 if [ -z "${LOADGEN:-}" ]; then
     if command -v wrk >/dev/null; then LOADGEN=wrk; else LOADGEN=rust; fi
 fi
@@ -45,8 +53,11 @@ trap cleanup EXIT
 
 start_server() { # mode -> sets server_pid, address
     : >"$work/server.out"
-    taskset -c "$SERVER_CPU" "$bin/http-server" --mode "$1" --workers 1 \
-        >"$work/server.out" 2>"$work/server.err" &
+    local server=$bin/http-server mode=$1
+    case "$mode" in *@base) server=$BASELINE/http-server mode=${mode%@base} ;; esac
+    # No OTEL_* variable reaches the server: `defaults` is init() with none.
+    taskset -c "$SERVER_CPU" env $(env | sed -n 's/^\(OTEL_[^=]*\)=.*/-u \1/p') \
+        "$server" --mode "$mode" --workers 1 >"$work/server.out" 2>"$work/server.err" &
     server_pid=$!
     for _ in $(seq 100); do
         address=$(sed -n 's/^listening on //p' "$work/server.out" | head -n 1)
@@ -65,15 +76,34 @@ stop_server() {
     server_pid=
 }
 
-load() { # url -> requests per second
-    local url=$1
+# CPU time of the server process so far, all its threads (the actix worker, the batch
+# processor's or the console's exporter thread), in nanoseconds: user and system time, from
+# the scheduler's per-thread accounting.
+server_cpu_ns() {
+    cat /proc/"$server_pid"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 } END { printf "%.0f", ns }'
+}
+
+load() { # url -> "requests-per-second server-cpu-ns-per-request"
+    local url=$1 out cpu_before cpu_after
     if [ "$LOADGEN" = wrk ]; then
         taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
-        taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$url" |
-            sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'
+        cpu_before=$(server_cpu_ns)
+        out=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$url")
+        cpu_after=$(server_cpu_ns)
+        awk -v before="$cpu_before" -v after="$cpu_after" '
+            /^Requests\/sec:/ { rps = $2 }
+            / requests in / { requests = $1 }
+            END { printf "%s %.0f\n", rps, (after - before) / requests }' <<<"$out"
     else
         taskset -c "$CLIENT_CPU" "$bin/loadgen" --url "$url" --connections "$CONNECTIONS" \
-            --duration "$DURATION" --warmup "$WARMUP" | sed -n 's/.* rps=\([0-9.]*\).*/\1/p'
+            --duration "$WARMUP" >/dev/null
+        cpu_before=$(server_cpu_ns)
+        out=$(taskset -c "$CLIENT_CPU" "$bin/loadgen" --url "$url" --connections "$CONNECTIONS" \
+            --duration "$DURATION")
+        cpu_after=$(server_cpu_ns)
+        sed -n 's/.*requests=\([0-9]*\).* rps=\([0-9.]*\).*/\2 \1/p' <<<"$out" |
+            awk -v before="$cpu_before" -v after="$cpu_after" \
+                '{ printf "%s %.0f\n", $1, (after - before) / $2 }'
     fi
 }
 
@@ -84,25 +114,70 @@ for round in $(seq "$ROUNDS"); do
     for i in "${!modes[@]}"; do
         mode=${modes[$(((i + round) % ${#modes[@]}))]}
         start_server "$mode"
-        rps=$(load "http://$address/")
+        read -r rps cpu <<<"$(load "http://$address/")"
         stop_server
         spans=$(sed -n 's/^http-server: //p' "$work/server.err")
-        echo "round $round  $(printf '%-8s' "$mode") $(printf '%10.0f' "$rps") req/s  ${spans:-}"
+        case "$mode" in defaults*) spans="$(grep -vc '^listening on' "$work/server.out") console lines" ;; esac
+        echo "round $round  $(printf '%-14s' "$mode") $(printf '%10.0f' "$rps") req/s" \
+            "$(printf '%6.2f' "$(awk -v c="$cpu" 'BEGIN { print c / 1000 }')") CPU-us/req  ${spans:-}"
         echo "$round $mode $rps" >>"$work/results"
+        echo "$round $mode $cpu" >>"$work/cpu"
     done
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# The ratio of `mode` to `base` within each round (same load on the machine), one per line.
+round_ratios() { # mode base
+    awk -v m="$1" -v b="$2" '
+        $2 == b { base[$1] = $3 }
+        $2 == m { mine[$1] = $3 }
+        END { for (r in mine) if (r in base) print mine[r] / base[r] }' "$work/results"
+}
 echo
-printf '%-8s %12s %14s %22s\n' server "median req/s" "median/plain" "median of round ratios"
+printf '%-14s %12s %12s %14s %22s
+' server "median req/s" "min - max" "median/plain" "median of round ratios"
 plain=$(awk '$2 == "plain" { print $3 }' "$work/results" | median)
+declare -A ratio
 for mode in "${modes[@]}"; do
     value=$(awk -v m="$mode" '$2 == m { print $3 }' "$work/results" | median)
-    # The ratio within each round (same load on the machine), then the median over rounds.
-    per_round=$(awk -v m="$mode" '
-        $2 == "plain" { plain[$1] = $3 }
-        $2 == m { mine[$1] = $3 }
-        END { for (r in mine) if (r in plain) print mine[r] / plain[r] }' "$work/results" | median)
-    awk -v m="$mode" -v v="$value" -v p="$plain" -v r="$per_round" \
-        'BEGIN { printf "%-8s %12.0f %13.3fx %21.3fx\n", m, v, v / p, r }'
+    spread=$(awk -v m="$mode" '$2 == m { if (lo == "" || $3 < lo) lo = $3; if ($3 > hi) hi = $3 }
+        END { printf "%.0f-%.0fk", lo / 1000, hi / 1000 }' "$work/results")
+    ratio[$mode]=$(round_ratios "$mode" plain | median)
+    awk -v m="$mode" -v v="$value" -v p="$plain" -v r="${ratio[$mode]}" -v s="$spread" \
+        'BEGIN { printf "%-14s %12.0f %12s %13.3fx %21.3fx\n", m, v, s, v / p, r }'
 done
+
+# CPU time per request: what the server core spends on one request (its threads, user and
+# kernel). Far less sensitive to other load on the machine than requests per second; when the
+# server's core is the bottleneck, throughput ratios are the inverse of these ratios.
+echo
+printf '%-14s %20s %28s\n' server "median CPU-us/req" "plain/mode (median of rounds)"
+declare -A capacity
+for mode in "${modes[@]}"; do
+    cpu=$(awk -v m="$mode" '$2 == m { print $3 }' "$work/cpu" | median)
+    capacity[$mode]=$(awk -v m="$mode" '
+        $2 == "plain" { base[$1] = $3 }
+        $2 == m { mine[$1] = $3 }
+        END { for (r in mine) if (r in base) print base[r] / mine[r] }' "$work/cpu" | median)
+    awk -v m="$mode" -v c="$cpu" -v r="${capacity[$mode]}" \
+        'BEGIN { printf "%-14s %20.2f %27.3fx\n", m, c / 1000, r }'
+done
+
+# The targets, on the medians of the per-round ratios.
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "ok  " : "MISS" }'; }
+echo
+if [ -n "${ratio[traced]:-}" ]; then
+    echo "$(verdict "${ratio[traced]}" 0.85) 2. traced / plain = ${ratio[traced]} (>= 0.85;" \
+        "by CPU per request: ${capacity[traced]})"
+fi
+if [ -n "${ratio[traced]:-}" ] && [ -n "${ratio[contrib]:-}" ]; then
+    ahead=$(round_ratios traced contrib | awk '$1 > 1 { n++ } END { print n + 0 }')
+    traced_over_contrib=$(round_ratios traced contrib | median)
+    echo "$(verdict "$traced_over_contrib" 1.0000001) 2. traced / contrib = $traced_over_contrib" \
+        "(> 1; traced ahead in $ahead of $ROUNDS rounds; by CPU per request:" \
+        "$(awk -v t="${capacity[traced]}" -v c="${capacity[contrib]}" 'BEGIN { printf "%.3f", t / c }'))"
+fi
+if [ -n "${ratio[defaults]:-}" ]; then
+    echo "$(verdict "${ratio[defaults]}" 0.70) 3. defaults (init(), console into a file) / plain =" \
+        "${ratio[defaults]} (>= 0.70; by CPU per request: ${capacity[defaults]})"
+fi

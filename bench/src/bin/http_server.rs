@@ -1,14 +1,17 @@
 //! The HTTP comparison's server: an actix-web hello-world, plain, with `#[traced(kind = server)]`
 //! on the handler, or with opentelemetry-instrumentation-actix-web's middleware (cargo feature
-//! `contrib`). Traced variants export through the SDK's batch processor to an exporter that
-//! counts spans and drops them (AlwaysOn sampler).
+//! `contrib`). `traced` and `contrib` export through the SDK's batch processor to an exporter
+//! that counts spans and drops them (AlwaysOn sampler); `defaults` is `#[traced(kind = server)]`
+//! set up by `otel_runtime::init()` as the environment leaves it (run it without `OTEL_*`
+//! variables: the console exporter, writing to stdout).
 //!
 //! ```text
-//! http-server --mode plain|traced|contrib [--bind 127.0.0.1:0] [--workers 1]
+//! http-server --mode plain|traced|contrib|defaults [--bind 127.0.0.1:0] [--workers 1]
 //! ```
 //!
 //! Prints `listening on ADDR` once bound; stops on SIGINT/SIGTERM and then prints on stderr how
-//! many spans were exported and how many attributes they carried on average.
+//! many spans were exported and how many attributes they carried on average (not for
+//! `defaults`, whose spans are the console's lines).
 
 use std::io::Write as _;
 
@@ -32,11 +35,14 @@ enum Mode {
     Plain,
     Traced,
     Contrib,
+    Defaults,
 }
 
 fn usage(problem: &str) -> ! {
     eprintln!("http-server: {problem}");
-    eprintln!("usage: http-server --mode plain|traced|contrib [--bind ADDR] [--workers N]");
+    eprintln!(
+        "usage: http-server --mode plain|traced|contrib|defaults [--bind ADDR] [--workers N]"
+    );
     std::process::exit(2);
 }
 
@@ -56,6 +62,7 @@ fn main() -> std::io::Result<()> {
                     "plain" => Mode::Plain,
                     "traced" => Mode::Traced,
                     "contrib" => Mode::Contrib,
+                    "defaults" => Mode::Defaults,
                     other => usage(&format!("unknown mode {other:?}")),
                 });
             }
@@ -73,11 +80,13 @@ fn main() -> std::io::Result<()> {
         usage("--mode contrib needs the `contrib` cargo feature of the bench crate");
     }
 
-    let tracing = (mode != Mode::Plain).then(|| {
+    let tracing = matches!(mode, Mode::Traced | Mode::Contrib).then(|| {
         let (provider, exporter) = batch_provider(Sampling::On);
         // Installs the provider and the default propagators globally (both variants read them).
         (otel_runtime::TracingGuard::install(provider), exporter)
     });
+    // What a service gets from `init()` alone; flushed when dropped at the end.
+    let _defaults = (mode == Mode::Defaults).then(otel_runtime::init);
 
     // One server per variant: each app has exactly its own layers, nothing switched off.
     macro_rules! serve {
@@ -94,7 +103,9 @@ fn main() -> std::io::Result<()> {
     }
     match mode {
         Mode::Plain => serve!(App::new().route("/", web::get().to(hello))),
-        Mode::Traced => serve!(App::new().route("/", web::get().to(hello_traced))),
+        Mode::Traced | Mode::Defaults => {
+            serve!(App::new().route("/", web::get().to(hello_traced)))
+        }
         #[cfg(feature = "contrib")]
         Mode::Contrib => serve!(App::new()
             .wrap(opentelemetry_instrumentation_actix_web::RequestTracing::new())

@@ -37,9 +37,28 @@ pub(crate) fn known_methods(variable: Option<&str>) -> Vec<Cow<'static, str>> {
     }
 }
 
+/// Whether [`KNOWN_METHODS_VARIABLE`] is unset, read once: then the known methods are the
+/// default ones, matched without going through the list.
+static DEFAULT_METHODS_KNOWN: LazyLock<bool> =
+    LazyLock::new(|| std::env::var_os(KNOWN_METHODS_VARIABLE).is_none());
+
 /// The method as recorded (`_OTHER` for an unknown one) and for span names (`HTTP` if unknown).
 pub(crate) fn method_attributes(method: &str, attributes: &mut Vec<KeyValue>) -> &'static str {
+    if *DEFAULT_METHODS_KNOWN {
+        if let Some(known) = default_known_method(method) {
+            attributes.push(KeyValue::new(HTTP_REQUEST_METHOD, known));
+            return known;
+        }
+    }
     method_attributes_in(&KNOWN_METHODS, method, attributes)
+}
+
+/// `method` as one of [`DEFAULT_KNOWN_METHODS`], if it is one.
+fn default_known_method(method: &str) -> Option<&'static str> {
+    DEFAULT_KNOWN_METHODS
+        .iter()
+        .copied()
+        .find(|known| *known == method)
 }
 
 fn method_attributes_in<'k>(

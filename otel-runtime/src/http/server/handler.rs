@@ -15,9 +15,9 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 
 use super::middleware::MiddlewareSpan;
-use super::request::request_attributes;
+use super::request::{request_attributes, ReadHeaders};
 use crate::http::attributes::method_attributes;
-use crate::http::carrier::HeaderExtractor;
+use crate::http::carrier::ScannedHeaders;
 use crate::instrument::{is_middleware_owned, start_span, Parent, SpanGuard, TracerCell};
 
 use actix_web::http::StatusCode;
@@ -72,13 +72,16 @@ pub fn start_server_span(
     }
     let (parent, mut attributes, method) = server_span_parts(request);
     let route = request.match_pattern();
-    let span_name: Cow<'static, str> = match (name, &route) {
+    let named = route
+        .as_deref()
+        .map(|route| route_names::get(method, route));
+    let span_name: Cow<'static, str> = match (name, &named) {
         (Some(name), _) => name.into(),
-        (None, Some(route)) => format!("{method} {route}").into(),
+        (None, Some(named)) => named.name.clone(),
         (None, None) => method.into(),
     };
-    if let Some(route) = route {
-        attributes.push(KeyValue::new(HTTP_ROUTE, route));
+    if let Some(named) = named {
+        attributes.push(KeyValue::new(HTTP_ROUTE, named.route));
     }
     start_span(
         cell,
@@ -92,10 +95,14 @@ pub fn start_server_span(
 /// What a SERVER span of `request` starts with: the remote parent its headers carry, the
 /// request attributes, and the method as span names use it.
 pub(super) fn server_span_parts(request: &HttpRequest) -> (Context, Vec<KeyValue>, &'static str) {
-    let parent = crate::propagation::extract(&HeaderExtractor(request.headers()));
+    let headers = ReadHeaders::of(request.headers());
+    let parent = crate::propagation::extract(&ScannedHeaders {
+        headers: request.headers(),
+        present: headers.propagation,
+    });
     let mut attributes = Vec::with_capacity(14);
     let method = method_attributes(request.method().as_str(), &mut attributes);
-    request_attributes(request, &mut attributes);
+    request_attributes(request, &headers, &mut attributes);
     (parent, attributes, method)
 }
 
@@ -170,5 +177,120 @@ impl<R: Responder> Responder for Traced<R> {
             guard.finish();
         }
         response
+    }
+}
+
+/// `{method} {route}` span names and `http.route` values, made once per route and method and
+/// then shared: a route is the app's pattern (not the client's path), so an app has as many as
+/// it has routes. Made per request, they were two allocations freed on the exporter's thread
+/// (the slow path of the allocator on both sides) and a `format!`.
+mod route_names {
+    use std::borrow::Cow;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use opentelemetry::Value;
+
+    use crate::recover::lock;
+
+    /// Routes kept in all: past this many, names and routes are made per request again (an app
+    /// with more routes than this is not the common case; the memory stays bounded).
+    const CAPACITY: usize = 4096;
+
+    /// A route's span name (with its method) and `http.route` value.
+    #[derive(Clone, Debug)]
+    pub(super) struct Named {
+        pub(super) name: Cow<'static, str>,
+        pub(super) route: Value,
+    }
+
+    /// The routes and span names kept, by method (the known ones, `&'static`) and pattern.
+    type Kept = HashMap<&'static str, HashMap<Box<str>, (&'static str, &'static str)>>;
+
+    /// Every route kept, and how many.
+    static KEPT: Mutex<Option<(Kept, usize)>> = Mutex::new(None);
+
+    thread_local! {
+        /// The last route this thread named: most requests repeat it, without the lock.
+        static LAST: RefCell<Option<(&'static str, &'static str, &'static str)>> =
+            const { RefCell::new(None) };
+    }
+
+    /// The span name and `http.route` value for `route` requested with `method`.
+    pub(super) fn get(method: &'static str, route: &str) -> Named {
+        let last = LAST.with(|last| {
+            last.borrow()
+                .filter(|(m, r, _)| std::ptr::eq(*m, method) && *r == route)
+        });
+        if let Some((_, route, name)) = last {
+            return Named {
+                name: Cow::Borrowed(name),
+                route: Value::from(route),
+            };
+        }
+        match keep(method, route) {
+            Some((route, name)) => {
+                LAST.with(|last| *last.borrow_mut() = Some((method, route, name)));
+                Named {
+                    name: Cow::Borrowed(name),
+                    route: Value::from(route),
+                }
+            }
+            None => Named {
+                name: Cow::Owned(join(method, route)),
+                route: Value::from(Arc::<str>::from(route)),
+            },
+        }
+    }
+
+    /// `route` and its span name for `method`, made `'static` once; `None` when [`CAPACITY`]
+    /// routes are kept already.
+    fn keep(method: &'static str, route: &str) -> Option<(&'static str, &'static str)> {
+        let mut kept = lock(&KEPT);
+        let (by_method, count) = kept.get_or_insert_with(Default::default);
+        let routes = by_method.entry(method).or_default();
+        if let Some(found) = routes.get(route) {
+            return Some(*found);
+        }
+        if *count >= CAPACITY {
+            return None;
+        }
+        let found: (&'static str, &'static str) = (
+            Box::leak(route.into()),
+            Box::leak(join(method, route).into_boxed_str()),
+        );
+        routes.insert(route.into(), found);
+        *count += 1;
+        Some(found)
+    }
+
+    /// `{method} {route}`, joined by hand (`format!` costs several times as much).
+    fn join(method: &str, route: &str) -> String {
+        let mut joined = String::with_capacity(method.len() + 1 + route.len());
+        joined.push_str(method);
+        joined.push(' ');
+        joined.push_str(route);
+        joined
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn names_are_made_once_per_route_and_method() {
+            let first = get("GET", "/items/{id}");
+            assert_eq!(first.name, "GET /items/{id}");
+            assert_eq!(first.route, Value::from("/items/{id}"));
+            let again = get("GET", "/items/{id}");
+            assert!(matches!(
+                (&first.name, &again.name),
+                (Cow::Borrowed(a), Cow::Borrowed(b)) if std::ptr::eq(*a, *b)
+            ));
+            assert_eq!(get("POST", "/items/{id}").name, "POST /items/{id}");
+            assert_eq!(get("GET", "/other").name, "GET /other");
+            assert_eq!(get("GET", "/items/{id}").name, "GET /items/{id}");
+        }
     }
 }
