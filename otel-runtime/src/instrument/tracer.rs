@@ -5,9 +5,7 @@ use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use opentelemetry::global::{self, BoxedTracer};
-use opentelemetry::trace::{
-    Span as _, SpanBuilder, SpanContext, TraceContextExt, Tracer, TracerProvider as _,
-};
+use opentelemetry::trace::{Span as _, SpanBuilder, TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::{Context, InstrumentationScope};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 
@@ -147,7 +145,7 @@ impl TracerCell {
         match &cached.tracer {
             CachedTracer::Sdk(tracer) => {
                 let span = tracer.build_with_context(builder, parent);
-                note_if_root(parent, span.span_context());
+                note_if_root(parent, &span);
                 let recording = span.is_recording();
                 (parent.with_span(span), recording)
             }
@@ -163,18 +161,23 @@ impl TracerCell {
                 {
                     self.noop_in.store(cached.generation, Ordering::Relaxed);
                 }
-                note_if_root(parent, span.span_context());
+                note_if_root(parent, &span);
                 (parent.with_span(span), recording)
             }
         }
     }
 }
 
-/// Records the trace of `span_context` as started here when it is a new trace: its parent
+/// Records the trace of `span` as started here when it is a new trace: its parent
 /// context had no valid span (a no-op or shut-down provider makes no valid span: nothing).
 #[inline(always)]
-fn note_if_root(parent: &Context, span_context: &SpanContext) {
-    if span_context.is_valid() && !parent.span().span_context().is_valid() {
-        note_trace_started(span_context.trace_id());
+fn note_if_root(parent: &Context, span: &impl opentelemetry::trace::Span) {
+    // The parent first: for a child it settles the question without asking the span (a
+    // dynamic call for a boxed one).
+    if !parent.span().span_context().is_valid() {
+        let span_context = span.span_context();
+        if span_context.is_valid() {
+            note_trace_started(span_context.trace_id());
+        }
     }
 }
