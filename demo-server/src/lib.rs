@@ -78,6 +78,9 @@ pub fn start_with(
     let server = HttpServer::new(move || {
         let conformance = conformance.clone();
         App::new()
+            // Every request gets a SERVER span, also those no traced handler answers (404,
+            // 405); the traced handlers adopt it.
+            .wrap(otel_runtime::actix::TraceRequests::new())
             .app_data(web::Data::new(awc::Client::default()))
             .app_data(upstream.clone())
             .route("/", web::get().to(index))
