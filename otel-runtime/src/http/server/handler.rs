@@ -100,7 +100,12 @@ pub(super) fn server_span_parts(request: &HttpRequest) -> (Context, Vec<KeyValue
         headers: request.headers(),
         present: headers.propagation,
     });
-    let mut attributes = Vec::with_capacity(14);
+    // Room for what a request records, no more: the span's attributes travel through the
+    // exporter's queue, and every cache line of them is written here and read there. Method,
+    // path, scheme, server address and port, client, peer address and port, user agent,
+    // protocol, route and the status; one more for a query (a method outside the known ones or
+    // a server error's `error.type` grow it).
+    let mut attributes = Vec::with_capacity(12 + usize::from(!request.query_string().is_empty()));
     let method = method_attributes(request.method().as_str(), &mut attributes);
     request_attributes(request, &headers, &mut attributes);
     (parent, attributes, method)

@@ -66,13 +66,13 @@
 //! inject, from two records:
 //!
 //! * **Traces started here.** A span that otel-runtime starts as the root of a trace
-//!   (`#[traced]`, the HTTP server and client glue) records its trace-id in a fixed table of
-//!   65,536 slots (one relaxed store; the SDK's default `RandomIdGenerator` draws all 128 bits
-//!   at random), and inject sets `0x02` for any span of a trace found there: the root, its
-//!   children, dropped or started by hand. A slot holds the last trace that landed on it, so a
-//!   trace whose slot a later root took (after about 65,000 newer traces started here) is sent
-//!   without the flag, which is optional: the trace-id is as random as before, only the claim
-//!   is left out.
+//!   (`#[traced]`, the HTTP server and client glue) records its trace-id in a fixed table (one
+//!   relaxed store; the SDK's default `RandomIdGenerator` draws all 128 bits at random), and
+//!   inject sets `0x02` for any span of a trace found there: the root, its children, dropped or
+//!   started by hand. The table keeps the eight last traces of each of its 1,024 buckets, so a
+//!   trace's record outlives a thousand newer traces started here but not many thousands: a
+//!   trace whose record is gone is sent without the flag, which is optional (its trace-id is as
+//!   random as before, only the claim is left out).
 //! * **Received traces.** Extraction notes "trace *T* has a random trace-id" in the
 //!   [`Context`] when the incoming `traceparent` says so, and [`mark_new_trace`] does the same
 //!   for a trace started elsewhere; inject sets `0x02` when the span's trace-id is the one

@@ -4,7 +4,7 @@
 use super::tables::{large_cases, traceparent_cases, tracestate_cases};
 use super::*;
 use crate::propagation::tracecontext::tracestate::{fits_trace_state, valid_key, valid_value};
-use crate::propagation::tracecontext::{mark_new_trace, RandomTraceId};
+use crate::propagation::tracecontext::{mark_new_trace, note_trace_started, RandomTraceId};
 
 fn context(trace_id: u128, span_id: u64, flags: u8, trace_state: TraceState) -> Context {
     Context::new().with_remote_span_context(SpanContext::new(
@@ -320,4 +320,48 @@ fn carried_tracestate_gives_way_to_a_changed_trace_state() {
     // Another trace under the same context does not get the carried header.
     let other = local_child(&cx, 77, 0x01);
     assert_eq!(inject(&other).values("tracestate"), vec!["a=1"]);
+}
+
+/// A span started like the runtime starts `#[traced]` spans (`TracerCell::start`): built by
+/// `tracer` under `parent`, its trace noted as started here when it is a root.
+fn started<T>(tracer: &T, parent: &Context) -> Context
+where
+    T: opentelemetry::trace::Tracer,
+    T::Span: Send + Sync + 'static,
+{
+    use opentelemetry::trace::Span as _;
+    let span = tracer.start_with_context("span", parent);
+    if !parent.span().span_context().is_valid() && span.span_context().is_valid() {
+        note_trace_started(span.span_context().trace_id());
+    }
+    parent.with_span(span)
+}
+
+#[test]
+fn traces_started_here_carry_the_random_flag() {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider};
+
+    let sampled = SdkTracerProvider::builder().build().tracer("test");
+    let root = started(&sampled, &Context::new());
+    assert_eq!(injected_flags(&root), "03");
+    // Its children, recorded or started by hand, belong to the same trace.
+    assert_eq!(injected_flags(&started(&sampled, &root)), "03");
+    let by_hand = root.with_span(opentelemetry::trace::Tracer::start_with_context(
+        &sampled, "child", &root,
+    ));
+    assert_eq!(injected_flags(&by_hand), "03");
+
+    // Unsampled: the SDK gives a dropped child the flags 00; the trace is still random.
+    let dropped = SdkTracerProvider::builder()
+        .with_sampler(Sampler::AlwaysOff)
+        .build()
+        .tracer("test");
+    let root = started(&dropped, &Context::new());
+    assert_eq!(injected_flags(&root), "02");
+    assert_eq!(injected_flags(&started(&dropped, &root)), "02");
+
+    // A trace continued from a traceparent without the flag is never given it.
+    let remote = extract(&Carrier::with(&[tp("00", TID, SID, "01")], &[]));
+    assert_eq!(injected_flags(&started(&sampled, &remote)), "01");
 }
