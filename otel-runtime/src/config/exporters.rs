@@ -1,27 +1,31 @@
-//! `OTEL_TRACES_EXPORTER` and the console format (`OTEL_RUST_CONSOLE_FORMAT`).
+//! `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER`, `OTEL_LOGS_EXPORTER` and the console format
+//! (`OTEL_RUST_CONSOLE_FORMAT`).
 
 use std::fmt;
 
 use super::env::{list, Env};
+use super::signal::Signal;
 use super::Warning;
 
-/// Where spans go, as named by `OTEL_TRACES_EXPORTER`.
+/// Where a signal goes, as named by `OTEL_TRACES_EXPORTER`, `OTEL_METRICS_EXPORTER` or
+/// `OTEL_LOGS_EXPORTER`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExporterKind {
-    /// Each span on standard output as it ends, in the [`ConsoleFormat`] chosen
+    /// Standard output: each span as it ends, in the [`ConsoleFormat`] chosen
     /// ([`ConsoleExporter`](crate::ConsoleExporter)).
     Console,
     /// OTLP to a collector, in batches ([`OtlpConfig`](super::OtlpConfig) says where and how).
     Otlp,
-    /// Nowhere: spans are created (and propagated) but not exported.
+    /// Nowhere: spans are created (and propagated) but not exported; nothing is recorded for
+    /// the other signals.
     None,
 }
 
 impl ExporterKind {
-    /// The values `OTEL_TRACES_EXPORTER` accepts, for messages.
+    /// The values the exporter variables accept, for messages.
     pub const ACCEPTED: &'static str = "console, otlp, none (comma-separated)";
 
-    /// Parses one item of `OTEL_TRACES_EXPORTER` (case-insensitive).
+    /// Parses one item of an exporter variable (case-insensitive).
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
             "console" => Some(Self::Console),
@@ -31,7 +35,7 @@ impl ExporterKind {
         }
     }
 
-    /// The name `OTEL_TRACES_EXPORTER` uses for it.
+    /// The name the exporter variables use for it.
     pub fn name(self) -> &'static str {
         match self {
             Self::Console => "console",
@@ -91,14 +95,18 @@ impl fmt::Display for ConsoleFormat {
     }
 }
 
-/// `OTEL_TRACES_EXPORTER`, or `default` when unset or when no item is valid. Unknown items are
-/// dropped with a warning; `none` combined with real exporters is dropped too.
-pub(crate) fn traces_exporters(env: &mut Env<'_>, default: &[ExporterKind]) -> Vec<ExporterKind> {
-    const NAME: &str = "OTEL_TRACES_EXPORTER";
-    let Some(value) = env.get(NAME) else {
+/// `OTEL_{signal}_EXPORTER`, or `default` when unset or when no item is valid. Unknown items
+/// are dropped with a warning; `none` combined with real exporters is dropped too.
+pub(crate) fn exporters(
+    env: &mut Env<'_>,
+    signal: Signal,
+    default: &[ExporterKind],
+) -> Vec<ExporterKind> {
+    let name = signal.exporter_variable();
+    let Some(value) = env.get(name) else {
         // An endpoint alone means OTLP (how deployments configure SDKs), unless the code chose
         // a default other than the console.
-        if default == [ExporterKind::Console] && endpoint_variable(env).is_some() {
+        if default == [ExporterKind::Console] && endpoint_variable(env, signal).is_some() {
             return vec![ExporterKind::Otlp];
         }
         return default.to_vec();
@@ -117,7 +125,7 @@ pub(crate) fn traces_exporters(env: &mut Env<'_>, default: &[ExporterKind]) -> V
         kinds.retain(|kind| *kind != ExporterKind::None);
     }
     if kinds.is_empty() {
-        env.invalid(NAME, &value, ExporterKind::ACCEPTED, &names(default));
+        env.invalid(name, &value, ExporterKind::ACCEPTED, &names(default));
         return default.to_vec();
     }
     if !unknown.is_empty() || mixed_none {
@@ -128,7 +136,7 @@ pub(crate) fn traces_exporters(env: &mut Env<'_>, default: &[ExporterKind]) -> V
             format!("names unknown exporters {}", unknown.join(", "))
         };
         env.warn(Warning::new(
-            NAME,
+            name,
             &value,
             &problem,
             ExporterKind::ACCEPTED,
@@ -138,14 +146,27 @@ pub(crate) fn traces_exporters(env: &mut Env<'_>, default: &[ExporterKind]) -> V
     kinds
 }
 
-/// The OTLP endpoint variable that is set, if any (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` first).
-pub(crate) fn endpoint_variable(env: &Env<'_>) -> Option<&'static str> {
-    [
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-    ]
-    .into_iter()
-    .find(|name| env.get(name).is_some())
+/// The OTLP endpoint variable of `signal` that is set, if any (the signal's own, e.g.
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, first).
+pub(crate) fn endpoint_variable(env: &Env<'_>, signal: Signal) -> Option<&'static str> {
+    [signal.variables().endpoint, "OTEL_EXPORTER_OTLP_ENDPOINT"]
+        .into_iter()
+        .find(|name| env.get(name).is_some())
+}
+
+/// The endpoint variable that chose OTLP for `signal` because its exporter variable is unset
+/// and the code's default is not OTLP.
+pub(crate) fn otlp_chosen_by(
+    env: &Env<'_>,
+    signal: Signal,
+    default: &[ExporterKind],
+    exporters: &[ExporterKind],
+) -> Option<&'static str> {
+    (env.get(signal.exporter_variable()).is_none()
+        && !default.contains(&ExporterKind::Otlp)
+        && exporters == [ExporterKind::Otlp])
+    .then(|| endpoint_variable(env, signal))
+    .flatten()
 }
 
 /// `console,otlp` for messages.

@@ -1,5 +1,6 @@
-//! `OTEL_EXPORTER_OTLP_*`: where and how OTLP export goes. Each setting reads its `_TRACES_`
-//! variable first, then the generic one, then the specified default.
+//! `OTEL_EXPORTER_OTLP_*`: where and how OTLP export goes, for one [`Signal`]. Each setting
+//! reads its signal variable (`_TRACES_`, `_METRICS_`, `_LOGS_`) first, then the generic one,
+//! then the specified default.
 //!
 //! The TLS variables only name files: reading and checking them is the exporter's job (this
 //! module does no I/O), and a problem there is reported when export starts.
@@ -9,9 +10,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::env::{key_values, Env};
+use super::signal::{Signal, SignalVariables};
 use super::Warning;
 
-/// The default OTLP port for http/protobuf.
+/// The default OTLP traces endpoint for http/protobuf and http/json (see
+/// [`Signal::default_endpoint`] for the other signals).
 pub const HTTP_DEFAULT_ENDPOINT: &str = "http://localhost:4318/v1/traces";
 /// The default OTLP endpoint for gRPC.
 pub const GRPC_DEFAULT_ENDPOINT: &str = "http://localhost:4317";
@@ -53,17 +56,16 @@ impl Protocol {
         }
     }
 
-    /// Whether it is sent over HTTP/1.1 to a URL that ends in the signal path (`/v1/traces`).
+    /// Whether it is sent over HTTP/1.1 to a URL that ends in the signal path (`/v1/traces`,
+    /// `/v1/metrics`, `/v1/logs`).
     pub fn is_http(self) -> bool {
         matches!(self, Self::HttpProtobuf | Self::HttpJson)
     }
 
-    /// Where spans go when no endpoint is configured.
+    /// Where spans go when no endpoint is configured ([`Signal::default_endpoint`] for any
+    /// signal).
     pub fn default_endpoint(self) -> &'static str {
-        match self {
-            Self::HttpProtobuf | Self::HttpJson => HTTP_DEFAULT_ENDPOINT,
-            Self::Grpc => GRPC_DEFAULT_ENDPOINT,
-        }
+        Signal::Traces.default_endpoint(self)
     }
 }
 
@@ -108,7 +110,7 @@ impl Compression {
 /// A PEM file named by one of the TLS variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PemFile {
-    /// The variable that named it, e.g. `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`: warnings about
+    /// The variable that named it, e.g. `OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE`: warnings about
     /// the file name it.
     pub variable: &'static str,
     /// The path as given.
@@ -118,9 +120,9 @@ pub struct PemFile {
 /// The client's certificate and private key, for collectors that require mutual TLS.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientIdentity {
-    /// `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE`: the certificate chain (PEM), leaf first.
+    /// `OTEL_EXPORTER_OTLP_[{signal}_]CLIENT_CERTIFICATE`: the certificate chain (PEM), leaf first.
     pub certificate: PemFile,
-    /// `OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_KEY`: its private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    /// `OTEL_EXPORTER_OTLP_[{signal}_]CLIENT_KEY`: its private key (PEM: PKCS#8, PKCS#1 or SEC1).
     pub key: PemFile,
 }
 
@@ -128,7 +130,7 @@ pub struct ClientIdentity {
 /// against the Mozilla roots (webpki-roots) and the system's trusted certificates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OtlpTls {
-    /// `OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE`: the CA certificates (PEM) the server's
+    /// `OTEL_EXPORTER_OTLP_[{signal}_]CERTIFICATE`: the CA certificates (PEM) the server's
     /// certificate is checked against, *instead of* the default roots (as the other
     /// OpenTelemetry SDKs do: naming a CA pins the collector to it).
     pub certificate: Option<PemFile>,
@@ -143,13 +145,14 @@ impl OtlpTls {
     }
 }
 
-/// Where and how OTLP export goes, resolved from the `OTEL_EXPORTER_OTLP_*` variables.
+/// Where and how one signal's OTLP export goes, resolved from the `OTEL_EXPORTER_OTLP_*`
+/// variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OtlpConfig {
     /// The transport.
     pub protocol: Protocol,
-    /// The full URL spans are sent to: for http/protobuf and http/json including the
-    /// `/v1/traces` path. `https://` means TLS (for gRPC, so does an endpoint given without a
+    /// The full URL the signal is sent to: for http/protobuf and http/json including the
+    /// signal's path (`/v1/traces`, `/v1/metrics`, `/v1/logs`). `https://` means TLS (for gRPC, so does an endpoint given without a
     /// scheme unless `OTEL_EXPORTER_OTLP_INSECURE=true`).
     pub endpoint: String,
     /// Extra request headers (gRPC metadata), e.g. an API key.
@@ -177,23 +180,14 @@ impl Default for OtlpConfig {
 }
 
 const ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
-const TRACES_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
 const PROTOCOL: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
-const TRACES_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL";
 const HEADERS: &str = "OTEL_EXPORTER_OTLP_HEADERS";
-const TRACES_HEADERS: &str = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
 const TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TIMEOUT";
-const TRACES_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT";
 const COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
-const TRACES_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION";
 const INSECURE: &str = "OTEL_EXPORTER_OTLP_INSECURE";
-const TRACES_INSECURE: &str = "OTEL_EXPORTER_OTLP_TRACES_INSECURE";
 const CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
-const TRACES_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE";
 const CLIENT_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE";
-const TRACES_CLIENT_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE";
 const CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_CLIENT_KEY";
-const TRACES_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY";
 
 /// Whether this build can export to `https://` endpoints (cargo feature `otlp-tls`).
 const TLS: bool = cfg!(feature = "otlp-tls");
@@ -210,22 +204,24 @@ fn url_accepted(protocol: Protocol) -> &'static str {
     }
 }
 
-/// Reads every `OTEL_EXPORTER_OTLP_*` trace setting.
-pub(crate) fn otlp(env: &mut Env<'_>) -> OtlpConfig {
-    let protocol = protocol(env);
-    let insecure = insecure(env, protocol);
-    let endpoint = endpoint(env, protocol, insecure);
+/// Reads every `OTEL_EXPORTER_OTLP_*` setting of `signal`.
+pub(crate) fn otlp(env: &mut Env<'_>, signal: Signal) -> OtlpConfig {
+    let variables = signal.variables();
+    let protocol = protocol(env, variables);
+    let insecure = insecure(env, variables, protocol);
+    let endpoint = endpoint(env, signal, protocol, insecure);
     OtlpConfig {
         protocol,
-        tls: tls(env, &endpoint),
+        tls: tls(env, signal, &endpoint),
         endpoint,
-        headers: headers(env),
-        timeout: timeout(env),
-        compression: compression(env),
+        headers: headers(env, variables),
+        timeout: timeout(env, variables),
+        compression: compression(env, variables),
     }
 }
 
-fn protocol(env: &mut Env<'_>) -> Protocol {
+fn protocol(env: &mut Env<'_>, variables: &SignalVariables) -> Protocol {
+    let signal_protocol = variables.protocol;
     let generic = env.get(PROTOCOL).map(|value| {
         let parsed = Protocol::parse(&value);
         (value, parsed)
@@ -234,7 +230,7 @@ fn protocol(env: &mut Env<'_>) -> Protocol {
         Some((_, Some(protocol))) => *protocol,
         _ => Protocol::default(),
     };
-    if let Some(value) = env.get(TRACES_PROTOCOL) {
+    if let Some(value) = env.get(signal_protocol) {
         match Protocol::parse(&value) {
             Some(protocol) => {
                 if let Some((value, None)) = &generic {
@@ -244,7 +240,7 @@ fn protocol(env: &mut Env<'_>) -> Protocol {
                 return protocol;
             }
             None => env.invalid(
-                TRACES_PROTOCOL,
+                signal_protocol,
                 &value,
                 Protocol::ACCEPTED,
                 generic_or_default.name(),
@@ -262,24 +258,25 @@ fn protocol(env: &mut Env<'_>) -> Protocol {
     generic_or_default
 }
 
-/// `OTEL_EXPORTER_OTLP_[TRACES_]INSECURE`: whether a gRPC endpoint given without a scheme is
+/// `OTEL_EXPORTER_OTLP_[{signal}_]INSECURE`: whether a gRPC endpoint given without a scheme is
 /// plaintext (`true`) or TLS (`false`, the default). The specification gives it no meaning for
 /// the HTTP protocols or for an endpoint with a scheme, where it is ignored.
-fn insecure(env: &mut Env<'_>, protocol: Protocol) -> bool {
+fn insecure(env: &mut Env<'_>, variables: &SignalVariables, protocol: Protocol) -> bool {
     let generic = env.boolean(INSECURE);
-    let traces = env
-        .get(TRACES_INSECURE)
+    let signal = env
+        .get(variables.insecure)
         .is_some()
-        .then(|| env.boolean(TRACES_INSECURE));
-    protocol == Protocol::Grpc && traces.unwrap_or(generic)
+        .then(|| env.boolean(variables.insecure));
+    protocol == Protocol::Grpc && signal.unwrap_or(generic)
 }
 
-fn endpoint(env: &mut Env<'_>, protocol: Protocol, insecure: bool) -> String {
+fn endpoint(env: &mut Env<'_>, signal: Signal, protocol: Protocol, insecure: bool) -> String {
+    let default = signal.default_endpoint(protocol);
     let generic = env.get(ENDPOINT).and_then(|value| {
         let url = with_scheme(&value, protocol, insecure);
         match check_url(&url) {
             // The generic endpoint is the collector's base URL: the signal path is appended.
-            Ok(()) if protocol.is_http() => Some(append_traces_path(&url)),
+            Ok(()) if protocol.is_http() => Some(append_signal_path(&url, signal)),
             Ok(()) => Some(url),
             Err(problem) => {
                 env.warn(Warning::new(
@@ -287,23 +284,22 @@ fn endpoint(env: &mut Env<'_>, protocol: Protocol, insecure: bool) -> String {
                     &without_userinfo(&value),
                     problem,
                     url_accepted(protocol),
-                    protocol.default_endpoint(),
+                    default,
                 ));
                 None
             }
         }
     });
-    if let Some(value) = env.get(TRACES_ENDPOINT) {
+    let signal_endpoint = signal.variables().endpoint;
+    if let Some(value) = env.get(signal_endpoint) {
         let url = with_scheme(&value, protocol, insecure);
         match check_url(&url) {
             // The signal endpoint is used as is.
             Ok(()) => return url,
             Err(problem) => {
-                let fallback = generic
-                    .clone()
-                    .unwrap_or_else(|| protocol.default_endpoint().to_owned());
+                let fallback = generic.clone().unwrap_or_else(|| default.to_owned());
                 env.warn(Warning::new(
-                    TRACES_ENDPOINT,
+                    signal_endpoint,
                     &without_userinfo(&value),
                     problem,
                     url_accepted(protocol),
@@ -312,7 +308,7 @@ fn endpoint(env: &mut Env<'_>, protocol: Protocol, insecure: bool) -> String {
             }
         }
     }
-    generic.unwrap_or_else(|| protocol.default_endpoint().to_owned())
+    generic.unwrap_or_else(|| default.to_owned())
 }
 
 /// `url` with any `user:password@` replaced, for messages: credentials are never printed.
@@ -342,13 +338,15 @@ fn with_scheme(value: &str, protocol: Protocol, insecure: bool) -> String {
     }
 }
 
-/// `http://host:4318` → `http://host:4318/v1/traces`; `http://host/base/` → `http://host/base/v1/traces`.
-pub(crate) fn append_traces_path(base: &str) -> String {
+/// For traces, `http://host:4318` → `http://host:4318/v1/traces` and `http://host/base/` →
+/// `http://host/base/v1/traces`; `/v1/metrics` and `/v1/logs` likewise.
+pub(crate) fn append_signal_path(base: &str, signal: Signal) -> String {
     let base = base.trim();
+    let path = signal.http_path();
     if base.ends_with('/') {
-        format!("{base}v1/traces")
+        format!("{base}{path}")
     } else {
-        format!("{base}/v1/traces")
+        format!("{base}/{path}")
     }
 }
 
@@ -398,17 +396,21 @@ pub(crate) fn is_https(endpoint: &str) -> bool {
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
-/// The TLS files, each from its `_TRACES_` variable or else the generic one. They are ignored,
-/// with a warning, for an endpoint that does not use TLS, and the client files unless both are
-/// given.
-fn tls(env: &mut Env<'_>, endpoint: &str) -> OtlpTls {
-    let certificate = pem_file(env, TRACES_CERTIFICATE, CERTIFICATE);
-    let client_certificate = pem_file(env, TRACES_CLIENT_CERTIFICATE, CLIENT_CERTIFICATE);
-    let client_key = pem_file(env, TRACES_CLIENT_KEY, CLIENT_KEY);
+/// The TLS files, each from its signal variable or else the generic one. They are ignored for
+/// an endpoint that does not use TLS, with a warning (for metrics and logs only about their own
+/// variables: the generic ones may be meant for the signals sent over TLS), and the client
+/// files are ignored unless both are given.
+fn tls(env: &mut Env<'_>, signal: Signal, endpoint: &str) -> OtlpTls {
+    let variables = signal.variables();
+    let certificate = pem_file(env, variables.certificate, CERTIFICATE);
+    let client_certificate = pem_file(env, variables.client_certificate, CLIENT_CERTIFICATE);
+    let client_key = pem_file(env, variables.client_key, CLIENT_KEY);
     if !is_https(endpoint) {
+        let generic = [CERTIFICATE, CLIENT_CERTIFICATE, CLIENT_KEY];
         for file in [&certificate, &client_certificate, &client_key]
             .into_iter()
             .flatten()
+            .filter(|file| signal == Signal::Traces || !generic.contains(&file.variable))
         {
             env.warn(Warning::new(
                 file.variable,
@@ -445,9 +447,9 @@ fn tls(env: &mut Env<'_>, endpoint: &str) -> OtlpTls {
     }
 }
 
-fn pem_file(env: &Env<'_>, traces: &'static str, generic: &'static str) -> Option<PemFile> {
-    let (variable, value) = match env.get(traces) {
-        Some(value) => (traces, value),
+fn pem_file(env: &Env<'_>, signal: &'static str, generic: &'static str) -> Option<PemFile> {
+    let (variable, value) = match env.get(signal) {
+        Some(value) => (signal, value),
         None => (generic, env.get(generic)?),
     };
     Some(PemFile {
@@ -456,10 +458,10 @@ fn pem_file(env: &Env<'_>, traces: &'static str, generic: &'static str) -> Optio
     })
 }
 
-fn headers(env: &mut Env<'_>) -> Vec<(String, String)> {
+fn headers(env: &mut Env<'_>, variables: &SignalVariables) -> Vec<(String, String)> {
     // The signal variable replaces the generic one (it is not merged).
-    let name = if env.get(TRACES_HEADERS).is_some() {
-        TRACES_HEADERS
+    let name = if env.get(variables.headers).is_some() {
+        variables.headers
     } else {
         HEADERS
     };
@@ -525,12 +527,12 @@ fn is_header_value(value: &str) -> bool {
             .all(|byte| byte == b'\t' || (b' '..=b'~').contains(&byte))
 }
 
-fn timeout(env: &mut Env<'_>) -> Duration {
+fn timeout(env: &mut Env<'_>, variables: &SignalVariables) -> Duration {
     let generic = env.millis(TIMEOUT, DEFAULT_TIMEOUT);
-    env.millis(TRACES_TIMEOUT, generic)
+    env.millis(variables.timeout, generic)
 }
 
-fn compression(env: &mut Env<'_>) -> Compression {
+fn compression(env: &mut Env<'_>, variables: &SignalVariables) -> Compression {
     let generic = match env.get(COMPRESSION) {
         Some(value) => Compression::parse(&value).unwrap_or_else(|| {
             env.invalid(COMPRESSION, &value, Compression::ACCEPTED, "none");
@@ -538,10 +540,10 @@ fn compression(env: &mut Env<'_>) -> Compression {
         }),
         None => Compression::None,
     };
-    match env.get(TRACES_COMPRESSION) {
+    match env.get(variables.compression) {
         Some(value) => Compression::parse(&value).unwrap_or_else(|| {
             env.invalid(
-                TRACES_COMPRESSION,
+                variables.compression,
                 &value,
                 Compression::ACCEPTED,
                 generic.name(),

@@ -994,3 +994,274 @@ fn span_limit_invalid_values_warn() {
         assert_eq!(resolved.span_limits.max_attributes_per_span, 128);
     }
 }
+
+// OTEL_METRICS_EXPORTER, OTEL_LOGS_EXPORTER and their OTLP variables
+
+#[test]
+fn metrics_and_logs_default_like_traces_with_their_own_paths() {
+    let config = config(&[]);
+    assert_no_warnings(&config);
+    assert_eq!(config.metrics.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(config.logs.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(
+        config.metrics.otlp.endpoint,
+        "http://localhost:4318/v1/metrics"
+    );
+    assert_eq!(config.logs.otlp.endpoint, "http://localhost:4318/v1/logs");
+    assert_eq!(config.metrics.otlp.timeout, DEFAULT_TIMEOUT);
+    assert_eq!(config.metrics.otlp_chosen_by, None);
+    let grpc = self::config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+    assert_eq!(grpc.metrics.otlp.protocol, Protocol::Grpc);
+    assert_eq!(grpc.metrics.otlp.endpoint, GRPC_DEFAULT_ENDPOINT);
+    assert_eq!(grpc.logs.otlp.endpoint, GRPC_DEFAULT_ENDPOINT);
+    assert_eq!(
+        Signal::Metrics.default_endpoint(Protocol::HttpJson),
+        "http://localhost:4318/v1/metrics"
+    );
+}
+
+#[test]
+fn the_generic_endpoint_gets_each_signals_path() {
+    let config = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318/base/")]);
+    assert_no_warnings(&config);
+    assert_eq!(config.otlp.endpoint, "http://127.0.0.1:4318/base/v1/traces");
+    assert_eq!(
+        config.metrics.otlp.endpoint,
+        "http://127.0.0.1:4318/base/v1/metrics"
+    );
+    assert_eq!(
+        config.logs.otlp.endpoint,
+        "http://127.0.0.1:4318/base/v1/logs"
+    );
+}
+
+#[test]
+fn a_signal_endpoint_is_used_as_is_for_that_signal_only() {
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            "http://127.0.0.1:9090/otlp/metrics",
+        ),
+        ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://127.0.0.1:9091"),
+    ]);
+    assert_no_warnings(&config);
+    assert_eq!(config.otlp.endpoint, "http://127.0.0.1:4318/v1/traces");
+    assert_eq!(
+        config.metrics.otlp.endpoint,
+        "http://127.0.0.1:9090/otlp/metrics"
+    );
+    assert_eq!(config.logs.otlp.endpoint, "http://127.0.0.1:9091");
+}
+
+#[test]
+fn each_otlp_setting_has_a_metrics_and_a_logs_variable() {
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "grpc"),
+        ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "collector:4317"),
+        ("OTEL_EXPORTER_OTLP_METRICS_INSECURE", "true"),
+        ("OTEL_EXPORTER_OTLP_HEADERS", "a=1"),
+        ("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "b=2"),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "700"),
+        ("OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "gzip"),
+    ]);
+    assert_no_warnings(&config);
+    let (traces, metrics, logs) = (&config.otlp, &config.metrics.otlp, &config.logs.otlp);
+    assert_eq!(traces.protocol, Protocol::HttpJson);
+    assert_eq!(metrics.protocol, Protocol::Grpc);
+    assert_eq!(logs.protocol, Protocol::HttpJson);
+    assert_eq!(metrics.endpoint, "http://collector:4317");
+    assert_eq!(traces.headers, vec![("a".to_owned(), "1".to_owned())]);
+    assert_eq!(metrics.headers, vec![("a".to_owned(), "1".to_owned())]);
+    assert_eq!(logs.headers, vec![("b".to_owned(), "2".to_owned())]);
+    assert_eq!(traces.timeout, Duration::from_millis(2500));
+    assert_eq!(metrics.timeout, Duration::from_millis(700));
+    assert_eq!(logs.timeout, Duration::from_millis(2500));
+    assert_eq!(traces.compression, Compression::None);
+    assert_eq!(logs.compression, Compression::Gzip);
+}
+
+#[test]
+fn invalid_signal_variables_warn_with_their_own_name() {
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "thrift"),
+        ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "collector:4318"),
+        ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "soon"),
+    ]);
+    let settings: Vec<&str> = config
+        .warnings
+        .iter()
+        .map(|warning| warning.setting.as_str())
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+        ]
+    );
+    assert_eq!(
+        config.warnings[0],
+        Warning::invalid(
+            "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+            "thrift",
+            Protocol::ACCEPTED,
+            "http/protobuf"
+        )
+    );
+    assert_eq!(config.warnings[2].fallback, "http://localhost:4318/v1/logs");
+    assert_eq!(config.logs.otlp.endpoint, "http://localhost:4318/v1/logs");
+    assert_eq!(config.metrics.otlp.timeout, DEFAULT_TIMEOUT);
+}
+
+#[test]
+fn an_invalid_generic_variable_is_reported_once_for_all_signals() {
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "br"),
+    ]);
+    assert_eq!(config.warnings.len(), 2, "{:#?}", config.warnings);
+    assert_eq!(config.warnings[0].setting, "OTEL_EXPORTER_OTLP_ENDPOINT");
+    assert_eq!(config.warnings[1].setting, "OTEL_EXPORTER_OTLP_COMPRESSION");
+    assert_eq!(
+        config.metrics.otlp.endpoint,
+        "http://localhost:4318/v1/metrics"
+    );
+}
+
+#[test]
+fn metrics_and_logs_exporter_variables() {
+    let chosen = config(&[
+        ("OTEL_TRACES_EXPORTER", "none"),
+        ("OTEL_METRICS_EXPORTER", "Console"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+    ]);
+    assert_no_warnings(&chosen);
+    assert_eq!(chosen.exporters, vec![ExporterKind::None]);
+    assert_eq!(chosen.metrics.exporters, vec![ExporterKind::Console]);
+    assert_eq!(chosen.logs.exporters, vec![ExporterKind::None]);
+    let unknown = config(&[("OTEL_METRICS_EXPORTER", "prometheus")]);
+    assert_eq!(unknown.metrics.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(
+        warning(&unknown),
+        &Warning::invalid(
+            "OTEL_METRICS_EXPORTER",
+            "prometheus",
+            ExporterKind::ACCEPTED,
+            "otlp"
+        )
+    );
+    let partly = config(&[("OTEL_LOGS_EXPORTER", "console,zipkin")]);
+    assert_eq!(partly.logs.exporters, vec![ExporterKind::Console]);
+    assert_eq!(warning(&partly).setting, "OTEL_LOGS_EXPORTER");
+    assert!(warning(&partly).problem.contains("zipkin"));
+}
+
+#[test]
+fn for_init_an_otlp_endpoint_alone_chooses_otlp_per_signal() {
+    let neither = init_config(&[]);
+    assert_eq!(neither.metrics.exporters, vec![ExporterKind::Console]);
+    assert_eq!(neither.logs.exporters, vec![ExporterKind::Console]);
+
+    let generic = init_config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")]);
+    assert_eq!(generic.metrics.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(
+        generic.metrics.otlp_chosen_by,
+        Some("OTEL_EXPORTER_OTLP_ENDPOINT")
+    );
+    assert_eq!(generic.logs.exporters, vec![ExporterKind::Otlp]);
+
+    // A signal's endpoint chooses OTLP for that signal only.
+    let metrics = init_config(&[(
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+        "http://127.0.0.1:4318/v1/metrics",
+    )]);
+    assert_eq!(metrics.exporters, vec![ExporterKind::Console]);
+    assert_eq!(metrics.metrics.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(
+        metrics.metrics.otlp_chosen_by,
+        Some("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT")
+    );
+    assert_eq!(metrics.logs.exporters, vec![ExporterKind::Console]);
+
+    // The exporter variable wins over the inference.
+    let explicit = init_config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+    ]);
+    assert_eq!(explicit.exporters, vec![ExporterKind::Otlp]);
+    assert_eq!(explicit.metrics.exporters, vec![ExporterKind::None]);
+    assert_eq!(explicit.metrics.otlp_chosen_by, None);
+}
+
+#[cfg(feature = "otlp-tls")]
+#[test]
+fn metrics_and_logs_tls_files() {
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/tls/ca.pem"),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+            "/tls/metrics-ca.pem",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE",
+            "/tls/logs.pem",
+        ),
+        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", "/tls/logs.key"),
+    ]);
+    assert_no_warnings(&config);
+    let file = |variable: &'static str, path: &str| PemFile {
+        variable,
+        path: path.into(),
+    };
+    assert_eq!(
+        config.metrics.otlp.tls.certificate,
+        Some(file(
+            "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE",
+            "/tls/metrics-ca.pem"
+        ))
+    );
+    assert_eq!(
+        config.logs.otlp.tls.certificate,
+        Some(file("OTEL_EXPORTER_OTLP_CERTIFICATE", "/tls/ca.pem"))
+    );
+    assert_eq!(
+        config.logs.otlp.tls.client,
+        Some(ClientIdentity {
+            certificate: file(
+                "OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE",
+                "/tls/logs.pem"
+            ),
+            key: file("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", "/tls/logs.key"),
+        })
+    );
+    assert_eq!(config.otlp.tls.client, None);
+}
+
+#[test]
+fn a_metrics_tls_file_for_a_plaintext_metrics_endpoint_is_ignored_with_a_warning() {
+    // The generic file serves the signals sent over TLS: not a mistake for a plaintext one.
+    let generic = config(&[
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "https://collector:4318/v1/traces",
+        ),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/tls/ca.pem"),
+    ]);
+    if cfg!(feature = "otlp-tls") {
+        assert_no_warnings(&generic);
+    }
+    assert_eq!(generic.metrics.otlp.tls, OtlpTls::default());
+    let own = config(&[("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", "/tls/ca.pem")]);
+    assert_eq!(own.metrics.otlp.tls, OtlpTls::default());
+    let warning = warning(&own);
+    assert_eq!(warning.setting, "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE");
+    assert_eq!(
+        warning.problem,
+        "is ignored: the OTLP endpoint http://localhost:4318/v1/metrics does not use TLS"
+    );
+}
