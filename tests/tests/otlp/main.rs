@@ -14,6 +14,7 @@ mod config_warnings;
 mod console_backpressure;
 mod demo_arguments;
 mod demo_server_flags;
+mod demo_server_requests;
 mod load_faults;
 mod load_hostile_requests;
 mod load_otlp;
