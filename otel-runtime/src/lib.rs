@@ -13,7 +13,8 @@
 //!
 //! Cargo features, all on by default: `actix-web` (server handlers), `awc` (client calls),
 //! `otlp-http` (OTLP over http/protobuf and http/json), `otlp-grpc` (OTLP over gRPC) and
-//! `otlp-tls` (`https://` OTLP endpoints: rustls with the ring provider).
+//! `otlp-tls` (`https://` OTLP endpoints: rustls with the ring provider) and `tracing` (`tracing`
+//! spans in the same traces, and log lines carrying the trace: [`tracing_layer`]).
 //!
 //! # Module map
 //!
@@ -26,6 +27,7 @@
 //! | [`propagation`] | W3C trace context and baggage, B3, Jaeger; extract and inject with the installed propagator |
 //! | `http` | header carriers, HTTP semantic-convention attributes, actix-web server and awc client glue |
 //! | [`testing`] | capturing spans in tests and asserting a trace's shape |
+//! | `bridge` | feature `tracing`: `tracing` spans into the same traces ([`tracing_layer`]), events and `log` records as log lines with trace ids |
 //!
 //! Dependencies point down this table (`http` uses `instrument` and `propagation`, `export` uses
 //! `config`, ...), never back up. `warn` prints the runtime's own stderr lines and `recover`
@@ -34,6 +36,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, unreachable_pub, missing_debug_implementations)]
 
+#[cfg(feature = "tracing")]
+mod bridge;
 pub mod config;
 mod export;
 #[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
@@ -45,6 +49,9 @@ mod setup;
 pub mod testing;
 mod warn;
 
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub use bridge::tracing_layer;
 pub use config::{ConsoleFormat, ExporterKind};
 pub use export::batch::{
     export_stats, BatchProcessor, BatchProcessorBuilder, ExportStats, StatsHandle,

@@ -51,5 +51,7 @@ pub use span::{enrich_span, start_traced, Parent, Started};
 #[cfg(feature = "actix-web")]
 pub(crate) use span::{is_middleware_owned, mark_middleware_owned};
 pub use sync_span::SyncSpan;
+#[cfg(feature = "tracing")]
+pub(crate) use tracer::CellSpan;
 pub(crate) use tracer::{provider_generation, sdk_provider_installed};
 pub use tracer::{tracer_provider_changed, TracerCell};

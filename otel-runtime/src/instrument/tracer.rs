@@ -168,6 +168,41 @@ impl TracerCell {
     }
 }
 
+/// A span built by a [`TracerCell`] for the `tracing` bridge: the SDK's own span, or the global
+/// provider's boxed one.
+#[cfg(feature = "tracing")]
+#[derive(Debug)]
+// Boxing the SDK's span would cost an allocation per span; it is moved into its context's
+// `Arc` right away.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum CellSpan {
+    /// From the SDK provider installed with [`crate::set_tracer_provider`].
+    Sdk(opentelemetry_sdk::trace::Span),
+    /// From whatever else is installed globally.
+    Global(global::BoxedSpan),
+}
+
+#[cfg(feature = "tracing")]
+impl TracerCell {
+    /// Builds the span of `builder` under `parent` with the tracer of the provider installed
+    /// now (for the `tracing` bridge, whose spans start and end through
+    /// tracing-opentelemetry).
+    pub(crate) fn build(&self, builder: SpanBuilder, parent: &Context) -> CellSpan {
+        match &self.cached().tracer {
+            CachedTracer::Sdk(tracer) => {
+                let span = tracer.build_with_context(builder, parent);
+                note_if_root(parent, &span);
+                CellSpan::Sdk(span)
+            }
+            CachedTracer::Global(tracer) => {
+                let span = tracer.build_with_context(builder, parent);
+                note_if_root(parent, &span);
+                CellSpan::Global(span)
+            }
+        }
+    }
+}
+
 /// Records the trace of `span` as started here when it is a new trace: its parent
 /// context had no valid span (a no-op or shut-down provider makes no valid span: nothing).
 #[inline(always)]

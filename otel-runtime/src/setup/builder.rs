@@ -192,6 +192,8 @@ impl Builder {
             global::set_tracer_provider(NoopTracerProvider::new());
             crate::instrument::tracer_provider_changed();
             propagation::install(propagator);
+            #[cfg(feature = "tracing")]
+            crate::bridge::logs::set_console(false);
             return Ok(TracingGuard::disabled());
         }
 
@@ -211,12 +213,18 @@ impl Builder {
             .with_span_limits(config.span_limits)
             .with_resource(resource)
             .build();
-        Ok(TracingGuard::install_with(
+        let guard = TracingGuard::install_with(
             provider,
             propagator,
             pipeline.shutdown_timeout,
             pipeline.stats,
-        ))
+        );
+        #[cfg(feature = "tracing")]
+        {
+            crate::bridge::logs::set_console(config.exporters.contains(&ExporterKind::Console));
+            crate::bridge::install_default_subscriber();
+        }
+        Ok(guard)
     }
 
     /// Fails on a setting given in code that cannot be used (environment values are replaced

@@ -44,6 +44,8 @@ fn ensure_installed() -> &'static Shared {
         *installed_in = Some(crate::setup::install_provider(shared.provider.clone()));
         crate::propagation::install(crate::propagation::default_propagator());
     }
+    #[cfg(feature = "tracing")]
+    crate::bridge::install_default_subscriber();
     shared
 }
 

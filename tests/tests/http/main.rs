@@ -17,4 +17,5 @@ mod http_semconv;
 mod http_tracecontext;
 mod testing_handlers;
 mod trace_end_to_end;
+mod tracing_crates;
 mod verify_tracecontext;

@@ -14,3 +14,4 @@ mod macro_fn_shapes;
 mod macro_options;
 mod macro_shapes;
 mod readme_example;
+mod tracing_bridge;

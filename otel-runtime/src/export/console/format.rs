@@ -16,6 +16,6 @@ pub(crate) fn kind_name(kind: &SpanKind) -> &'static str {
 }
 
 /// RFC 3339 in UTC with microseconds, e.g. `2026-11-25T19:12:01.123456Z`.
-pub(super) fn timestamp(time: SystemTime) -> String {
+pub(crate) fn timestamp(time: SystemTime) -> String {
     humantime::format_rfc3339_micros(time).to_string()
 }

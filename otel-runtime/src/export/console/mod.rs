@@ -25,6 +25,8 @@ use crate::recover::lock;
 use tree::TraceBuffer;
 
 pub(crate) use format::kind_name;
+#[cfg(feature = "tracing")]
+pub(crate) use format::timestamp;
 
 type Output = Arc<Mutex<Box<dyn Write + Send>>>;
 
