@@ -33,9 +33,11 @@ async fn index(client: web::Data<awc::Client>, upstream: web::Data<UpstreamUrl>)
     }
 }
 
-/// The INTERNAL span of the seed, named `parent` like there.
+/// The INTERNAL span of the seed, named `parent` like there. Its log line carries the trace id
+/// and its span id (on stderr, or as an OTLP log record: `OTEL_LOGS_EXPORTER`).
 #[traced]
 async fn parent(client: &awc::Client, url: &str) -> Result<u16, awc::error::SendRequestError> {
+    tracing::info!(url = %http_url::without_userinfo(url), "calling upstream");
     fetch_upstream(client, url).await
 }
 

@@ -221,7 +221,9 @@ impl Builder {
         );
         #[cfg(feature = "tracing")]
         {
-            crate::bridge::logs::set_console(config.exporters.contains(&ExporterKind::Console));
+            crate::bridge::logs::set_console(
+                config.logs.exporters.contains(&ExporterKind::Console),
+            );
             crate::bridge::install_default_subscriber();
         }
         Ok(guard)

@@ -27,13 +27,18 @@ fn run(binary: &str, args: &[&str], env: &[(&str, &str)]) -> Finished {
     demos::run(command, HANG)
 }
 
-/// Exit status 2, no panic, and the first line of stderr names the problem.
+/// Exit status 2, no panic, and the first line of stderr names the problem (after the log lines
+/// of libraries, actix-server's start lines of the upstream stub, when it had started).
 fn assert_refused(binary: &str, args: &[&str], env: &[(&str, &str)], first_line: &str) {
     let finished = run(binary, args, env);
     let context = format!("{binary} {args:?}: {finished:?}");
     assert_eq!(finished.status.code(), Some(2), "{context}");
     assert!(!finished.stderr.contains("panicked"), "{context}");
-    let line = finished.stderr.lines().next().unwrap_or_default();
+    let line = finished
+        .stderr
+        .lines()
+        .find(|line| !demos::is_log_line(line))
+        .unwrap_or_default();
     assert!(line.contains(first_line), "{context}");
 }
 

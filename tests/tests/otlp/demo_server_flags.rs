@@ -127,9 +127,14 @@ fn upstream_credentials_show_neither_in_a_502_nor_in_what_the_server_prints() {
         .expect("demo-server starts");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
     let mut startup = String::new();
-    stderr
-        .read_line(&mut startup)
-        .expect("the startup line is read");
+    // After actix-server's start lines (logged at `info` through the `tracing` bridge).
+    while startup.is_empty() || demos::is_log_line(&startup) {
+        startup.clear();
+        let read = stderr
+            .read_line(&mut startup)
+            .expect("the startup line is read");
+        assert_ne!(read, 0, "demo-server printed no startup line");
+    }
     let expected = format!("(upstream http://127.0.0.1:{closed}/wiki/Rabbit)");
     assert!(startup.contains(&expected), "{startup:?}");
     let address: SocketAddr = startup

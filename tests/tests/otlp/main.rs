@@ -19,6 +19,7 @@ mod load_faults;
 mod load_hostile_requests;
 mod load_otlp;
 mod load_panic_recovery;
+mod log_lines;
 mod otlp_grpc_end_to_end;
 mod otlp_http_end_to_end;
 mod otlp_tls;

@@ -66,10 +66,11 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// A command for the demo binary `name` with no `OTEL_*` variable inherited from the test's
-/// environment, and `env` set.
+/// A command for the demo binary `name` with no `OTEL_*` variable nor `RUST_LOG` inherited from
+/// the test's environment, and `env` set.
 pub fn command(name: &str, env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(binary(name));
+    command.env_remove("RUST_LOG");
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("OTEL_") {
             command.env_remove(key);
@@ -77,6 +78,14 @@ pub fn command(name: &str, env: &[(&str, &str)]) -> Command {
     }
     command.envs(env.iter().copied());
     command
+}
+
+/// Whether `line` is a log line of the `tracing` bridge (`2026-11-30T05:39:37.402329Z INFO  ...`),
+/// such as actix-server's start lines, logged through `log` at `info`, not the program's own.
+pub fn is_log_line(line: &str) -> bool {
+    line.split(' ').next().is_some_and(|time| {
+        time.len() == 27 && time.ends_with('Z') && time.as_bytes().get(10) == Some(&b'T')
+    })
 }
 
 /// What a finished process printed, and how it ended.
