@@ -53,6 +53,8 @@ MORE_CASES=(
     sampled/sdk-by-hand-nested-2-spans sampled/traced-nested-2-spans
     sampled/sdk-by-hand-global-tracer-per-call
     sampled/tracing-instrument-tracing-opentelemetry
+    sampled/tracing-span-via-otel-runtime-tracing-layer
+    sampled/traced-sync-tracing-info-bridge-no-log-exporter
     sampled/fastrace-trace-child-span
     unsampled/sdk-by-hand-in-span unsampled/traced-sync
     unsampled/sdk-by-hand-async unsampled/traced-async

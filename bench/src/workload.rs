@@ -121,6 +121,35 @@ pub fn traced_inner(x: u64) -> u64 {
     work(x)
 }
 
+// ---- the `tracing` bridge (otel-runtime's feature `tracing`) -------------------------------
+
+/// A `tracing` span, no field, through `otel_runtime::tracing_layer()` (tracing-opentelemetry
+/// with the runtime's tracer): the peer of [`traced_sync`].
+#[tracing::instrument(skip_all)]
+#[inline(never)]
+pub fn bridged_span(x: u64) -> u64 {
+    work(x)
+}
+
+/// [`traced_sync`] that also emits one `tracing` event with a field: the difference is the
+/// event's cost through the bridge (with no log exporter installed, as in the bench phases:
+/// the `RUST_LOG` filter and two atomic loads).
+#[traced]
+#[inline(never)]
+pub fn traced_with_event(x: u64) -> u64 {
+    tracing::info!(x, "handled");
+    work(x)
+}
+
+/// A subscriber with the bridge's layer only, made once.
+fn bridge_dispatch() -> &'static tracing::Dispatch {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    static DISPATCH: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    DISPATCH.get_or_init(|| {
+        tracing::Dispatch::new(tracing_subscriber::registry().with(otel_runtime::tracing_layer()))
+    })
+}
+
 // ---- the SDK by hand -------------------------------------------------------------------------
 
 /// A span, no attributes: `in_span` on a cached tracer.
@@ -225,6 +254,27 @@ calls! {
     traced_nested_calls(i) => traced_outer(black_box(i));
     /// [`sdk_global`].
     sdk_global_calls(i) => sdk_global(black_box(i));
+}
+
+/// `n` calls of `call` with the bridge's subscriber current on this thread.
+fn bridged(n: u64, call: fn(u64) -> u64) {
+    tracing::dispatcher::with_default(bridge_dispatch(), || {
+        for i in 0..n {
+            black_box(call(black_box(i)));
+        }
+    });
+}
+
+/// [`bridged_span`], through the bridge.
+#[inline(never)]
+pub fn bridged_span_calls(n: u64) {
+    bridged(n, bridged_span);
+}
+
+/// [`traced_with_event`], through the bridge.
+#[inline(never)]
+pub fn traced_event_calls(n: u64) {
+    bridged(n, traced_with_event);
 }
 
 macro_rules! hand_calls {

@@ -273,6 +273,16 @@ pub fn phases() -> Vec<Phase> {
                     1,
                 ),
                 case("fastrace #[trace] (child span)", fastrace_calls, 0),
+                case(
+                    "tracing span via otel_runtime::tracing_layer",
+                    workload::bridged_span_calls,
+                    1,
+                ),
+                case(
+                    "#[traced] sync + tracing::info! (bridge, no log exporter)",
+                    workload::traced_event_calls,
+                    1,
+                ),
             ]
             .into_iter()
             .chain(child_cases())
@@ -295,6 +305,14 @@ pub fn phases() -> Vec<Phase> {
                     "tracing #[instrument] + tracing-opentelemetry",
                 ),
                 ("#[traced] sync", "fastrace #[trace] (child span)"),
+                (
+                    "tracing span via otel_runtime::tracing_layer",
+                    "#[traced] sync",
+                ),
+                (
+                    "#[traced] sync + tracing::info! (bridge, no log exporter)",
+                    "#[traced] sync",
+                ),
             ]
             .into_iter()
             // Its roots' pairs are above.
