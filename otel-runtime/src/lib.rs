@@ -66,7 +66,9 @@ pub use instrument::{
 pub use opentelemetry::context::FutureExt;
 pub use otel_macros::traced;
 pub use propagation::tracecontext;
-pub use setup::{builder, init, set_tracer_provider, Builder, SetupError, TracingGuard};
+pub use setup::{
+    builder, init, set_meter_provider, set_tracer_provider, Builder, SetupError, TracingGuard,
+};
 
 #[cfg(any(feature = "actix-web", feature = "awc"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "actix-web", feature = "awc"))))]

@@ -39,6 +39,8 @@
 //! | `OTEL_EXPORTER_OTLP_[{signal}_]COMPRESSION` | `gzip`, `none` | `none` |
 //! | `OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG` | see [`SamplerConfig`] | `parentbased_always_on` |
 //! | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `b3`, `b3multi`, `jaeger`, `none` | `tracecontext,baggage` |
+//! | `OTEL_METRIC_EXPORT_INTERVAL`, `OTEL_METRIC_EXPORT_TIMEOUT` | ms between metric exports, ms one may take | `60000`, `30000` |
+//! | `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` | `cumulative`, `delta`, `lowmemory` | `cumulative` |
 //! | `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | see [`BatchSettings`] | 5000, 30000, 2048, 512 |
 //! | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT`, `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT`, `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_COUNT_LIMIT` | span limits | 128 each |
 //!
@@ -54,6 +56,7 @@ pub(crate) mod env;
 mod exporters;
 mod help;
 mod limits;
+mod metrics;
 mod otlp;
 mod propagators;
 pub(crate) mod resource;
@@ -68,6 +71,7 @@ pub use crate::warn::Warning;
 pub use batch::BatchSettings;
 pub use exporters::{ConsoleFormat, ExporterKind};
 pub use help::ENVIRONMENT_HELP;
+pub use metrics::MetricExportSettings;
 pub use otlp::{
     ClientIdentity, Compression, OtlpConfig, OtlpTls, PemFile, Protocol, DEFAULT_TIMEOUT,
     GRPC_DEFAULT_ENDPOINT, HTTP_DEFAULT_ENDPOINT,
@@ -114,6 +118,9 @@ pub struct Config {
     pub metrics: SignalConfig,
     /// `OTEL_LOGS_EXPORTER` and the `OTEL_EXPORTER_OTLP_[LOGS_]*` settings.
     pub logs: SignalConfig,
+    /// `OTEL_METRIC_EXPORT_INTERVAL`, `OTEL_METRIC_EXPORT_TIMEOUT` and
+    /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`.
+    pub metric_export: MetricExportSettings,
     /// `OTEL_BSP_*`.
     pub batch: BatchSettings,
     /// The span limit variables.
@@ -174,6 +181,7 @@ impl Config {
         let attribute_value_length_limit = limits::value_length_limit(&mut env);
         let metrics = signal_config(&mut env, Signal::Metrics, default_exporters);
         let logs = signal_config(&mut env, Signal::Logs, default_exporters);
+        let metric_export = metrics::metric_export(&mut env);
         Self {
             disabled,
             service_name,
@@ -186,6 +194,7 @@ impl Config {
             propagators,
             metrics,
             logs,
+            metric_export,
             batch,
             span_limits,
             attribute_value_length_limit,

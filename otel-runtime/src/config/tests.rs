@@ -1265,3 +1265,43 @@ fn a_metrics_tls_file_for_a_plaintext_metrics_endpoint_is_ignored_with_a_warning
         "is ignored: the OTLP endpoint http://localhost:4318/v1/metrics does not use TLS"
     );
 }
+
+#[test]
+fn metric_export_settings() {
+    let default = config(&[]);
+    assert_eq!(default.metric_export, MetricExportSettings::default());
+    assert_eq!(default.metric_export.interval, Duration::from_secs(60));
+    assert!(!default.metric_export.interval_set);
+    let set = config(&[
+        ("OTEL_METRIC_EXPORT_INTERVAL", "1500"),
+        ("OTEL_METRIC_EXPORT_TIMEOUT", "700"),
+        ("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "Delta"),
+    ]);
+    assert_no_warnings(&set);
+    assert_eq!(set.metric_export.interval, Duration::from_millis(1500));
+    assert!(set.metric_export.interval_set);
+    assert_eq!(set.metric_export.timeout, Duration::from_millis(700));
+    assert_eq!(
+        set.metric_export.temporality,
+        opentelemetry_sdk::metrics::Temporality::Delta
+    );
+    let invalid = config(&[
+        ("OTEL_METRIC_EXPORT_INTERVAL", "0"),
+        (
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            "sometimes",
+        ),
+    ]);
+    assert_eq!(invalid.metric_export, MetricExportSettings::default());
+    assert_eq!(invalid.warnings.len(), 2);
+    assert_eq!(invalid.warnings[0].setting, "OTEL_METRIC_EXPORT_INTERVAL");
+    assert_eq!(
+        invalid.warnings[1],
+        Warning::invalid(
+            "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+            "sometimes",
+            "cumulative, delta, lowmemory",
+            "cumulative"
+        )
+    );
+}

@@ -1,10 +1,11 @@
-//! HTTP glue: header carriers, the semantic-convention attributes, the actix-web server side
-//! (handler glue) and the awc client side.
+//! HTTP glue: header carriers, the semantic-convention attributes and metrics, the actix-web
+//! server side (handler glue) and the awc client side.
 
 pub(crate) mod attributes;
 #[cfg(any(feature = "actix-web", feature = "awc"))]
 pub(crate) mod carrier;
 #[cfg(any(feature = "awc", feature = "reqwest"))]
 pub(crate) mod client;
+pub(crate) mod metrics;
 #[cfg(feature = "actix-web")]
 pub(crate) mod server;

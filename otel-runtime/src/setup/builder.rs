@@ -9,10 +9,11 @@ use opentelemetry::{global, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter, TracerProviderBuilder};
 
 use super::guard::TracingGuard;
+use super::metrics::{install_meter_provider, meter_provider};
 use super::pipeline::Pipeline;
 use super::SetupError;
 use crate::config::resource::{self, CodeResource};
-use crate::config::{check_url, Config, ConsoleFormat, ExporterKind, Protocol};
+use crate::config::{check_url, Config, ConsoleFormat, ExporterKind, Protocol, Signal};
 use crate::{propagation, warn};
 
 type Lookup = Box<dyn Fn(&str) -> Option<String>>;
@@ -127,12 +128,17 @@ impl Builder {
 
     /// The full OTLP traces URL, used as is (like `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`; for
     /// http/protobuf include the path, e.g. `http://127.0.0.1:4318/v1/traces`).
+    ///
+    /// Metrics go to the same collector unless `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` says
+    /// otherwise: a URL ending in `/v1/traces` with `/v1/metrics` instead, a URL without a path
+    /// (gRPC) as is.
     pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
         self.otlp_endpoint = Some(url.into());
         self
     }
 
-    /// The OTLP protocol, instead of `OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL`.
+    /// The OTLP protocol of traces and metrics, instead of
+    /// `OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL`.
     pub fn otlp_protocol(mut self, protocol: Protocol) -> Self {
         self.otlp_protocol = Some(protocol);
         self
@@ -191,6 +197,7 @@ impl Builder {
             // No spans; the no-op tracer still hands incoming trace context on.
             global::set_tracer_provider(NoopTracerProvider::new());
             crate::instrument::tracer_provider_changed();
+            install_meter_provider(None);
             propagation::install(propagator);
             #[cfg(feature = "tracing")]
             crate::bridge::logs::set_console(false);
@@ -207,18 +214,21 @@ impl Builder {
             &config.resource_attributes,
             &self.resource,
         );
+        let meter_provider = meter_provider(&config, resource.clone(), &pipeline.stats)?;
         let provider = pipeline
             .provider
             .with_sampler(sampler)
             .with_span_limits(config.span_limits)
             .with_resource(resource)
             .build();
+        install_meter_provider(meter_provider.clone());
         let guard = TracingGuard::install_with(
             provider,
             propagator,
             pipeline.shutdown_timeout,
             pipeline.stats,
-        );
+        )
+        .with_meter_provider(meter_provider);
         #[cfg(feature = "tracing")]
         {
             crate::bridge::logs::set_console(
@@ -252,9 +262,15 @@ impl Builder {
         let code = |name: &str| -> Option<String> {
             match name {
                 "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" => self.otlp_endpoint.clone(),
-                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" => self
-                    .otlp_protocol
-                    .map(|protocol| protocol.name().to_owned()),
+                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" | "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL" => {
+                    self.otlp_protocol
+                        .map(|protocol| protocol.name().to_owned())
+                }
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" => environment(name).or_else(|| {
+                    self.otlp_endpoint
+                        .as_deref()
+                        .and_then(|url| same_collector(url, Signal::Metrics))
+                }),
                 "OTEL_RUST_CONSOLE_FORMAT" => {
                     self.console_format.map(|format| format.name().to_owned())
                 }
@@ -273,5 +289,39 @@ impl Builder {
                 TracingGuard::disabled()
             }
         }
+    }
+}
+
+/// The URL of `signal` at the collector whose traces URL is `traces_url`: `/v1/traces` replaced
+/// by the signal's path, or a URL without a path (gRPC) as is; `None` for any other path.
+fn same_collector(traces_url: &str, signal: Signal) -> Option<String> {
+    let url = traces_url.trim().trim_end_matches('/');
+    if let Some(base) = url.strip_suffix("/v1/traces") {
+        return Some(format!("{base}/{}", signal.http_path()));
+    }
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    (!after_scheme.contains('/')).then(|| url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_go_to_the_collector_of_the_traces_url() {
+        let metrics = |url| same_collector(url, Signal::Metrics);
+        assert_eq!(
+            metrics("http://127.0.0.1:4318/v1/traces").as_deref(),
+            Some("http://127.0.0.1:4318/v1/metrics")
+        );
+        assert_eq!(
+            metrics("https://collector/base/v1/traces/").as_deref(),
+            Some("https://collector/base/v1/metrics")
+        );
+        assert_eq!(
+            metrics("http://127.0.0.1:4317").as_deref(),
+            Some("http://127.0.0.1:4317")
+        );
+        assert_eq!(metrics("http://127.0.0.1:4318/custom/spans"), None);
     }
 }

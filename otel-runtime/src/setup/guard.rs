@@ -1,24 +1,27 @@
-//! [`TracingGuard`]: keeps tracing installed and flushes it on shutdown.
+//! [`TracingGuard`]: keeps tracing (and metrics) installed and flushes them on shutdown.
 
 use std::fmt;
 use std::time::Duration;
 
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry_sdk::error::OTelSdkError;
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
 use super::{set_tracer_provider, DEFAULT_SHUTDOWN_TIMEOUT};
 use crate::export::batch::{self as export_stats, ExportStats, StatsHandle};
 use crate::propagation;
 
-/// Keeps tracing installed; flushes and shuts the provider down when dropped (or on
-/// [`shutdown`](Self::shutdown)), so the last spans are not lost when the process exits.
+/// Keeps tracing installed; flushes and shuts the providers down when dropped (or on
+/// [`shutdown`](Self::shutdown)), so the last spans and metrics are not lost when the process
+/// exits (the tracer provider first, so that the last metrics count its last spans).
 ///
 /// Shutting down waits for the last export at most the OTLP export timeout (plus a small
 /// margin), so an unreachable collector delays exit by that much and no more.
 #[must_use = "dropping the guard shuts tracing down at once"]
 pub struct TracingGuard {
     provider: Option<SdkTracerProvider>,
+    meter_provider: Option<SdkMeterProvider>,
     shutdown_timeout: Duration,
     stats: Vec<StatsHandle>,
 }
@@ -27,6 +30,7 @@ impl fmt::Debug for TracingGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TracingGuard")
             .field("enabled", &self.provider.is_some())
+            .field("metrics", &self.meter_provider.is_some())
             .field("shutdown_timeout", &self.shutdown_timeout)
             .finish_non_exhaustive()
     }
@@ -54,15 +58,23 @@ impl TracingGuard {
         export_stats::set_installed(stats.clone());
         Self {
             provider: Some(provider),
+            meter_provider: None,
             shutdown_timeout,
             stats,
         }
+    }
+
+    /// Also guards `meter_provider` (already installed).
+    pub(super) fn with_meter_provider(mut self, meter_provider: Option<SdkMeterProvider>) -> Self {
+        self.meter_provider = meter_provider;
+        self
     }
 
     pub(super) fn disabled() -> Self {
         export_stats::set_installed(Vec::new());
         Self {
             provider: None,
+            meter_provider: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             stats: Vec::new(),
         }
@@ -83,25 +95,42 @@ impl TracingGuard {
         self.provider.as_ref()
     }
 
+    /// The installed meter provider, if metrics are exported (`None` with
+    /// `OTEL_METRICS_EXPORTER=none` or `OTEL_SDK_DISABLED=true`).
+    pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
+        self.meter_provider.as_ref()
+    }
+
     /// How long [`shutdown`](Self::shutdown) (and drop) wait for the last export at most.
     pub fn shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
     }
 
     /// Exports every span that has ended so far (and prints the traces the tree console form
-    /// is still holding).
+    /// is still holding), then the metrics recorded so far.
     pub fn force_flush(&self) -> Result<(), OTelSdkError> {
-        self.provider
+        let traces = self
+            .provider
             .as_ref()
-            .map_or(Ok(()), SdkTracerProvider::force_flush)
+            .map_or(Ok(()), SdkTracerProvider::force_flush);
+        let metrics = self
+            .meter_provider
+            .as_ref()
+            .map_or(Ok(()), SdkMeterProvider::force_flush);
+        traces.and(metrics)
     }
 
     /// Flushes and shuts down now, reporting a failure instead of printing it.
     pub fn shutdown(mut self) -> Result<(), OTelSdkError> {
-        match self.provider.take() {
+        let traces = match self.provider.take() {
             Some(provider) => provider.shutdown_with_timeout(self.shutdown_timeout),
             None => Ok(()),
-        }
+        };
+        let metrics = match self.meter_provider.take() {
+            Some(provider) => provider.shutdown_with_timeout(self.shutdown_timeout),
+            None => Ok(()),
+        };
+        traces.and(metrics)
     }
 }
 
@@ -114,6 +143,10 @@ impl Drop for TracingGuard {
                     eprintln!("otel-runtime: warning: flushing spans at shutdown failed: {error}");
                 }
             }
+        }
+        if let Some(provider) = self.meter_provider.take() {
+            // A failed export was reported by the exporter already.
+            let _ = provider.shutdown_with_timeout(self.shutdown_timeout);
         }
     }
 }

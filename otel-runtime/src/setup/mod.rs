@@ -1,9 +1,10 @@
-//! One-call setup: a tracer provider, its exporters and the propagators, from code and the
-//! standard `OTEL_*` environment variables ([`crate::config`]), behind a guard that flushes on
-//! drop.
+//! One-call setup: a tracer provider, a meter provider, their exporters and the propagators,
+//! from code and the standard `OTEL_*` environment variables ([`crate::config`]), behind a guard
+//! that flushes on drop.
 
 mod builder;
 mod guard;
+mod metrics;
 mod pipeline;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use opentelemetry_sdk::trace::SdkTracerProvider;
 
 pub use builder::{builder, Builder};
 pub use guard::TracingGuard;
+pub use metrics::set_meter_provider;
 
 /// Why [`Builder::install`] failed: a setting given in code is invalid, or an exporter could not
 /// be built. (Invalid *environment* values do not fail: they are reported and replaced.)

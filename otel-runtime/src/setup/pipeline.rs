@@ -7,7 +7,7 @@ use opentelemetry_sdk::trace::{SpanExporter, TracerProviderBuilder};
 
 use super::SetupError;
 use super::DEFAULT_SHUTDOWN_TIMEOUT;
-use crate::config::{BatchSettings, Config, ExporterKind, OtlpConfig, Protocol, Warning};
+use crate::config::{BatchSettings, Config, ExporterKind, OtlpConfig, Protocol, Signal, Warning};
 use crate::export::batch::{BatchProcessor, StatsHandle};
 use crate::export::console::ConsoleExporter;
 use crate::export::on_end::ExportOnEnd;
@@ -104,7 +104,7 @@ impl Pipeline {
     }
 
     fn add_otlp(&mut self, config: &Config) -> Result<(), SetupError> {
-        let otlp_config = supported_protocol(config.otlp.clone())?;
+        let otlp_config = supported_protocol(config.otlp.clone(), Signal::Traces)?;
         let processor = otlp::batch_processor(&otlp_config, &config.batch, self.value_limit)
             .map_err(SetupError)?;
         self.stats.push(processor.stats_reader());
@@ -117,9 +117,13 @@ impl Pipeline {
     }
 }
 
-/// `config` with a protocol this build supports: the other one (with a warning, and its default
-/// endpoint if the endpoint was the default) when the configured one was left out at build time.
-fn supported_protocol(mut config: OtlpConfig) -> Result<OtlpConfig, SetupError> {
+/// `config` (of `signal`) with a protocol this build supports: the other one (with a warning,
+/// and its default endpoint if the endpoint was the default) when the configured one was left
+/// out at build time.
+pub(super) fn supported_protocol(
+    mut config: OtlpConfig,
+    signal: Signal,
+) -> Result<OtlpConfig, SetupError> {
     if otlp::supports(config.protocol) {
         return Ok(config);
     }
@@ -128,9 +132,10 @@ fn supported_protocol(mut config: OtlpConfig) -> Result<OtlpConfig, SetupError> 
         Protocol::Grpc => Protocol::HttpProtobuf,
     };
     if !otlp::supports(other) {
-        return Err(SetupError(
-            "OTEL_TRACES_EXPORTER=otlp, but otel-runtime was built without its `otlp-http` and `otlp-grpc` features".to_owned(),
-        ));
+        return Err(SetupError(format!(
+            "{}=otlp, but otel-runtime was built without its `otlp-http` and `otlp-grpc` features",
+            signal.exporter_variable()
+        )));
     }
     warn::report(&Warning::new(
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -139,8 +144,10 @@ fn supported_protocol(mut config: OtlpConfig) -> Result<OtlpConfig, SetupError> 
         other.name(),
         other.name(),
     ));
-    if config.endpoint == config.protocol.default_endpoint() {
-        other.default_endpoint().clone_into(&mut config.endpoint);
+    if config.endpoint == signal.default_endpoint(config.protocol) {
+        signal
+            .default_endpoint(other)
+            .clone_into(&mut config.endpoint);
     }
     config.protocol = other;
     Ok(config)

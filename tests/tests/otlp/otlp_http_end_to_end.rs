@@ -12,7 +12,8 @@ fn demo_trace_arrives_over_otlp_http() {
     let _shared = shared();
     let receiver = Receiver::http();
     let endpoint = receiver.endpoint();
-    // The generic endpoint: the exporter appends /v1/traces, the only path the receiver serves.
+    // The generic endpoint: the exporters append /v1/traces and /v1/metrics, the paths the
+    // receiver serves.
     let common = [
         ("OTEL_TRACES_EXPORTER", "otlp"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),

@@ -5,23 +5,45 @@
 //! our TLS settings (see [`super::tls`]).
 
 #[cfg(feature = "otlp-grpc")]
-pub(super) use enabled::exporter;
+pub(super) use enabled::{exporter, metric_exporter};
+
+/// The metric exporter over gRPC.
+#[cfg(feature = "otlp-grpc")]
+pub(super) type MetricExporter = enabled::GrpcExporter<opentelemetry_otlp::MetricExporter>;
+#[cfg(not(feature = "otlp-grpc"))]
+pub(super) type MetricExporter = super::Unsupported;
+
+#[cfg(not(feature = "otlp-grpc"))]
+const UNSUPPORTED: &str = "OTLP over gRPC needs otel-runtime's cargo feature `otlp-grpc`";
 
 #[cfg(not(feature = "otlp-grpc"))]
 pub(super) fn exporter(
     _config: &crate::config::OtlpConfig,
     _timeout: std::time::Duration,
 ) -> Result<super::Unsupported, String> {
-    Err("OTLP over gRPC needs otel-runtime's cargo feature `otlp-grpc`".to_owned())
+    Err(UNSUPPORTED.to_owned())
+}
+
+#[cfg(not(feature = "otlp-grpc"))]
+pub(super) fn metric_exporter(
+    _config: &crate::config::OtlpConfig,
+    _timeout: std::time::Duration,
+    _temporality: opentelemetry_sdk::metrics::Temporality,
+) -> Result<super::Unsupported, String> {
+    Err(UNSUPPORTED.to_owned())
 }
 
 #[cfg(feature = "otlp-grpc")]
 mod enabled {
+    use std::future::Future;
     use std::time::Duration;
 
     use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
     use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+    use opentelemetry_sdk::metrics::data::ResourceMetrics;
+    use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+    use opentelemetry_sdk::metrics::Temporality;
     use opentelemetry_sdk::trace::{SpanData, SpanExporter};
     use opentelemetry_sdk::Resource;
     use tonic::metadata::{Ascii, MetadataKey, MetadataValue};
@@ -38,31 +60,61 @@ mod enabled {
     #[cfg(not(feature = "otlp-tls"))]
     type TlsState = ();
 
-    /// The tonic exporter and the runtime its channel lives on.
+    /// opentelemetry-otlp's exporter of one signal (`E`) and the runtime its channel lives on.
     #[derive(Debug)]
-    pub(in crate::export::otlp) struct GrpcExporter {
-        inner: opentelemetry_otlp::SpanExporter,
+    pub(in crate::export::otlp) struct GrpcExporter<E> {
+        inner: E,
         runtime: OwnedRuntime,
         #[cfg_attr(not(feature = "otlp-tls"), allow(dead_code))]
         tls: TlsState,
     }
 
+    /// The span exporter for `config`.
     pub(in crate::export::otlp) fn exporter(
         config: &OtlpConfig,
         timeout: Duration,
-    ) -> Result<GrpcExporter, String> {
+    ) -> Result<GrpcExporter<opentelemetry_otlp::SpanExporter>, String> {
+        build(config, timeout, |channel| {
+            configured(
+                opentelemetry_otlp::SpanExporter::builder().with_tonic(),
+                config,
+                channel,
+                timeout,
+            )
+            .map(|builder| builder.build())
+        })
+    }
+
+    /// The metric exporter for `config`, sending `temporality`.
+    pub(in crate::export::otlp) fn metric_exporter(
+        config: &OtlpConfig,
+        timeout: Duration,
+        temporality: Temporality,
+    ) -> Result<GrpcExporter<opentelemetry_otlp::MetricExporter>, String> {
+        build(config, timeout, |channel| {
+            configured(
+                opentelemetry_otlp::MetricExporter::builder()
+                    .with_tonic()
+                    .with_temporality(temporality),
+                config,
+                channel,
+                timeout,
+            )
+            .map(|builder| builder.build())
+        })
+    }
+
+    /// Starts the runtime, connects the channel (lazily) with our TLS settings, and builds the
+    /// exporter `make` configures on it, inside the runtime (tonic spawns there).
+    fn build<E>(
+        config: &OtlpConfig,
+        timeout: Duration,
+        make: impl FnOnce(
+            tonic::transport::Channel,
+        ) -> Result<Result<E, opentelemetry_otlp::ExporterBuildError>, String>,
+    ) -> Result<GrpcExporter<E>, String> {
         let runtime = OwnedRuntime::start("otel-runtime-otlp-grpc")
             .map_err(|error| format!("OTLP gRPC exporter: {error}"))?;
-        let mut metadata = MetadataMap::new();
-        for (name, value) in &config.headers {
-            let name: MetadataKey<Ascii> = name
-                .parse()
-                .map_err(|_| format!("OTLP gRPC exporter: invalid metadata name {name:?}"))?;
-            let value: MetadataValue<Ascii> = value
-                .parse()
-                .map_err(|_| format!("OTLP gRPC exporter: invalid metadata value for {name}"))?;
-            metadata.insert(name, value);
-        }
         let endpoint = Endpoint::from_shared(config.endpoint.clone())
             .map_err(|error| {
                 format!(
@@ -73,27 +125,43 @@ mod enabled {
             .timeout(timeout);
         let (endpoint, tls) = with_tls(endpoint, config, timeout)?;
         // The channel's background task is spawned on the runtime it is built in.
-        let channel = {
-            let _entered = runtime.enter();
-            endpoint.connect_lazy()
-        };
-        let mut builder = opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_channel(channel)
-            .with_timeout(timeout)
-            .with_metadata(metadata);
-        if config.compression == Compression::Gzip {
-            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
-        }
-        let inner = {
-            let _entered = runtime.enter();
-            builder.build()
-        };
-        let inner = inner.map_err(|error| format!("OTLP gRPC exporter: {error}"))?;
+        let entered = runtime.enter();
+        let channel = endpoint.connect_lazy();
+        let inner = make(channel)?.map_err(|error| format!("OTLP gRPC exporter: {error}"));
+        drop(entered);
+        let inner = inner?;
         Ok(GrpcExporter {
             inner,
             runtime,
             tls,
+        })
+    }
+
+    /// `builder` (of any signal) sending over `channel` with `config`'s metadata and
+    /// compression.
+    fn configured<B: WithExportConfig + WithTonicConfig>(
+        builder: B,
+        config: &OtlpConfig,
+        channel: tonic::transport::Channel,
+        timeout: Duration,
+    ) -> Result<B, String> {
+        let mut metadata = MetadataMap::new();
+        for (name, value) in &config.headers {
+            let name: MetadataKey<Ascii> = name
+                .parse()
+                .map_err(|_| format!("OTLP gRPC exporter: invalid metadata name {name:?}"))?;
+            let value: MetadataValue<Ascii> = value
+                .parse()
+                .map_err(|_| format!("OTLP gRPC exporter: invalid metadata value for {name}"))?;
+            metadata.insert(name, value);
+        }
+        let builder = builder
+            .with_channel(channel)
+            .with_timeout(timeout)
+            .with_metadata(metadata);
+        Ok(match config.compression {
+            Compression::Gzip => builder.with_compression(opentelemetry_otlp::Compression::Gzip),
+            Compression::None => builder,
         })
     }
 
@@ -120,7 +188,16 @@ mod enabled {
         Ok((endpoint, ()))
     }
 
-    impl GrpcExporter {
+    impl<E> GrpcExporter<E> {
+        /// Runs one export on the exporter's runtime, its failure explained.
+        fn block_on(&self, export: impl Future<Output = OTelSdkResult>) -> OTelSdkResult {
+            let runtime = self.runtime.on_this_thread()?;
+            self.clear();
+            runtime
+                .block_on(export)
+                .map_err(|error| self.explain(error))
+        }
+
         /// Forgets the failures of earlier exports.
         fn clear(&self) {
             #[cfg(feature = "otlp-tls")]
@@ -140,13 +217,9 @@ mod enabled {
         }
     }
 
-    impl SpanExporter for GrpcExporter {
+    impl SpanExporter for GrpcExporter<opentelemetry_otlp::SpanExporter> {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-            let runtime = self.runtime.on_this_thread()?;
-            self.clear();
-            runtime
-                .block_on(self.inner.export(batch))
-                .map_err(|error| self.explain(error))
+            self.block_on(self.inner.export(batch))
         }
 
         fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
@@ -159,6 +232,24 @@ mod enabled {
 
         fn set_resource(&mut self, resource: &Resource) {
             self.inner.set_resource(resource);
+        }
+    }
+
+    impl PushMetricExporter for GrpcExporter<opentelemetry_otlp::MetricExporter> {
+        async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+            self.block_on(self.inner.export(metrics))
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.inner.force_flush()
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn temporality(&self) -> Temporality {
+            self.inner.temporality()
         }
     }
 }

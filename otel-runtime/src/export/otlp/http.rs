@@ -12,23 +12,40 @@
 //! "network error".
 
 #[cfg(feature = "otlp-http")]
-pub(super) use enabled::exporter;
+pub(super) use enabled::{exporter, metric_exporter};
+
+/// The metric exporter over HTTP.
+#[cfg(feature = "otlp-http")]
+pub(super) type MetricExporter = enabled::HttpExporter<opentelemetry_otlp::MetricExporter>;
+#[cfg(not(feature = "otlp-http"))]
+pub(super) type MetricExporter = super::Unsupported;
+
+#[cfg(not(feature = "otlp-http"))]
+const UNSUPPORTED: &str =
+    "OTLP over http/protobuf and http/json needs otel-runtime's cargo feature `otlp-http`";
 
 #[cfg(not(feature = "otlp-http"))]
 pub(super) fn exporter(
     _config: &crate::config::OtlpConfig,
     _timeout: std::time::Duration,
 ) -> Result<super::Unsupported, String> {
-    Err(
-        "OTLP over http/protobuf and http/json needs otel-runtime's cargo feature `otlp-http`"
-            .to_owned(),
-    )
+    Err(UNSUPPORTED.to_owned())
+}
+
+#[cfg(not(feature = "otlp-http"))]
+pub(super) fn metric_exporter(
+    _config: &crate::config::OtlpConfig,
+    _timeout: std::time::Duration,
+    _temporality: opentelemetry_sdk::metrics::Temporality,
+) -> Result<super::Unsupported, String> {
+    Err(UNSUPPORTED.to_owned())
 }
 
 #[cfg(feature = "otlp-http")]
 mod enabled {
     use std::collections::HashMap;
     use std::error::Error;
+    use std::future::Future;
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
@@ -36,6 +53,9 @@ mod enabled {
     use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+    use opentelemetry_sdk::metrics::data::ResourceMetrics;
+    use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+    use opentelemetry_sdk::metrics::Temporality;
     use opentelemetry_sdk::trace::{SpanData, SpanExporter};
     use opentelemetry_sdk::Resource;
 
@@ -51,11 +71,11 @@ mod enabled {
     #[cfg(not(feature = "otlp-tls"))]
     type TlsState = ();
 
-    /// opentelemetry-otlp's exporter over our client, the runtime the client runs on, and the
-    /// cause of its last failure.
+    /// opentelemetry-otlp's exporter of one signal (`E`) over our client, the runtime the
+    /// client runs on, and the cause of its last failure.
     #[derive(Debug)]
-    pub(in crate::export::otlp) struct HttpExporter {
-        inner: opentelemetry_otlp::SpanExporter,
+    pub(in crate::export::otlp) struct HttpExporter<E> {
+        inner: E,
         runtime: OwnedRuntime,
         /// Why the last request could not be sent, if it could not.
         failure: Arc<Mutex<Option<String>>>,
@@ -63,42 +83,110 @@ mod enabled {
         tls: TlsState,
     }
 
+    /// The span exporter for `config`.
     pub(in crate::export::otlp) fn exporter(
         config: &OtlpConfig,
         timeout: Duration,
-    ) -> Result<HttpExporter, String> {
+    ) -> Result<HttpExporter<opentelemetry_otlp::SpanExporter>, String> {
+        let (transport, client) = Transport::start(config, timeout)?;
+        let builder = configured(
+            opentelemetry_otlp::SpanExporter::builder().with_http(),
+            config,
+            client,
+            timeout,
+        );
+        transport.with(builder.build(), config)
+    }
+
+    /// The metric exporter for `config`, sending `temporality`.
+    pub(in crate::export::otlp) fn metric_exporter(
+        config: &OtlpConfig,
+        timeout: Duration,
+        temporality: Temporality,
+    ) -> Result<HttpExporter<opentelemetry_otlp::MetricExporter>, String> {
+        let (transport, client) = Transport::start(config, timeout)?;
+        let builder = configured(
+            opentelemetry_otlp::MetricExporter::builder()
+                .with_http()
+                .with_temporality(temporality),
+            config,
+            client,
+            timeout,
+        );
+        transport.with(builder.build(), config)
+    }
+
+    /// What every signal's exporter is built on: the runtime, the client's failure slot and
+    /// the TLS state.
+    struct Transport {
+        runtime: OwnedRuntime,
+        failure: Arc<Mutex<Option<String>>>,
+        tls: TlsState,
+    }
+
+    impl Transport {
+        /// Starts the runtime and makes the client for `config`'s endpoint.
+        fn start(
+            config: &OtlpConfig,
+            timeout: Duration,
+        ) -> Result<(Self, ReportingClient), String> {
+            let runtime = OwnedRuntime::start("otel-runtime-otlp-http")
+                .map_err(|error| format!("OTLP HTTP exporter: {error}"))?;
+            let (client, tls) = client(config, timeout)?;
+            let failure = Arc::new(Mutex::new(None));
+            let client = ReportingClient {
+                client,
+                failure: failure.clone(),
+            };
+            Ok((
+                Self {
+                    runtime,
+                    failure,
+                    tls,
+                },
+                client,
+            ))
+        }
+
+        /// The exporter opentelemetry-otlp built (or why it could not), on this transport.
+        fn with<E>(
+            self,
+            built: Result<E, opentelemetry_otlp::ExporterBuildError>,
+            config: &OtlpConfig,
+        ) -> Result<HttpExporter<E>, String> {
+            let inner =
+                built.map_err(|error| format!("OTLP {} exporter: {error}", config.protocol))?;
+            Ok(HttpExporter {
+                inner,
+                runtime: self.runtime,
+                failure: self.failure,
+                tls: self.tls,
+            })
+        }
+    }
+
+    /// `builder` (of any signal) sending over `client` where and how `config` says.
+    fn configured<B: WithExportConfig + WithHttpConfig>(
+        builder: B,
+        config: &OtlpConfig,
+        client: ReportingClient,
+        timeout: Duration,
+    ) -> B {
         let protocol = match config.protocol {
             Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
             _ => opentelemetry_otlp::Protocol::HttpBinary,
         };
-        let runtime = OwnedRuntime::start("otel-runtime-otlp-http")
-            .map_err(|error| format!("OTLP HTTP exporter: {error}"))?;
-        let (client, tls) = client(config, timeout)?;
-        let failure = Arc::new(Mutex::new(None));
-        let client = ReportingClient {
-            client,
-            failure: failure.clone(),
-        };
         let headers: HashMap<String, String> = config.headers.iter().cloned().collect();
-        let mut builder = opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
+        let builder = builder
             .with_http_client(client)
             .with_protocol(protocol)
             .with_endpoint(config.endpoint.clone())
             .with_timeout(timeout)
             .with_headers(headers);
-        if config.compression == Compression::Gzip {
-            builder = builder.with_compression(opentelemetry_otlp::Compression::Gzip);
+        match config.compression {
+            Compression::Gzip => builder.with_compression(opentelemetry_otlp::Compression::Gzip),
+            Compression::None => builder,
         }
-        let inner = builder
-            .build()
-            .map_err(|error| format!("OTLP {} exporter: {error}", config.protocol))?;
-        Ok(HttpExporter {
-            inner,
-            runtime,
-            failure,
-            tls,
-        })
     }
 
     /// The hyper client for `config`'s endpoint: with our TLS settings for `https://`.
@@ -132,7 +220,16 @@ mod enabled {
         ))
     }
 
-    impl HttpExporter {
+    impl<E> HttpExporter<E> {
+        /// Runs one export on the exporter's runtime, its failure explained.
+        fn block_on(&self, export: impl Future<Output = OTelSdkResult>) -> OTelSdkResult {
+            let runtime = self.runtime.on_this_thread()?;
+            self.clear();
+            runtime
+                .block_on(export)
+                .map_err(|error| self.explain(error))
+        }
+
         /// Forgets the failures of earlier exports.
         fn clear(&self) {
             *lock(&self.failure) = None;
@@ -158,13 +255,9 @@ mod enabled {
         }
     }
 
-    impl SpanExporter for HttpExporter {
+    impl SpanExporter for HttpExporter<opentelemetry_otlp::SpanExporter> {
         async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-            let runtime = self.runtime.on_this_thread()?;
-            self.clear();
-            runtime
-                .block_on(self.inner.export(batch))
-                .map_err(|error| self.explain(error))
+            self.block_on(self.inner.export(batch))
         }
 
         fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
@@ -177,6 +270,24 @@ mod enabled {
 
         fn set_resource(&mut self, resource: &Resource) {
             self.inner.set_resource(resource);
+        }
+    }
+
+    impl PushMetricExporter for HttpExporter<opentelemetry_otlp::MetricExporter> {
+        async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+            self.block_on(self.inner.export(metrics))
+        }
+
+        fn force_flush(&self) -> OTelSdkResult {
+            self.inner.force_flush()
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
+        }
+
+        fn temporality(&self) -> Temporality {
+            self.inner.temporality()
         }
     }
 

@@ -25,7 +25,13 @@ mod http;
 ))]
 mod tls;
 
+use std::sync::Mutex;
 use std::time::Duration;
+
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::Temporality;
 
 use super::batch::BatchProcessor;
 use super::value_limit::ValueLengthLimit;
@@ -77,6 +83,91 @@ pub(crate) fn batch_processor(
             .build(),
     };
     started.map_err(|error| format!("OTLP export: cannot start its worker thread: {error}"))
+}
+
+/// The OTLP metric exporter `config` names, for a periodic reader: each export on the
+/// exporter's own runtime (the reader's thread has none), given up after `timeout`; a failure
+/// is reported on stderr once per cause.
+pub(crate) fn metric_exporter(
+    config: &OtlpConfig,
+    timeout: Duration,
+    temporality: Temporality,
+) -> Result<MetricExporter, String> {
+    let transport = match config.protocol {
+        Protocol::HttpProtobuf | Protocol::HttpJson => {
+            MetricTransport::Http(http::metric_exporter(config, timeout, temporality)?)
+        }
+        Protocol::Grpc => {
+            MetricTransport::Grpc(grpc::metric_exporter(config, timeout, temporality)?)
+        }
+    };
+    Ok(MetricExporter {
+        transport,
+        name: format!(
+            "OTLP metrics export ({}) to {}",
+            config.protocol, config.endpoint
+        ),
+        warned_causes: Mutex::new(Vec::new()),
+    })
+}
+
+/// Exports metrics over OTLP (see [`metric_exporter`]).
+#[derive(Debug)]
+pub(crate) struct MetricExporter {
+    transport: MetricTransport,
+    /// What warnings call it.
+    name: String,
+    /// The failures reported already.
+    warned_causes: Mutex<Vec<String>>,
+}
+
+#[derive(Debug)]
+enum MetricTransport {
+    Http(http::MetricExporter),
+    Grpc(grpc::MetricExporter),
+}
+
+/// Failure causes reported per exporter, at most (a collector answering with ever-new
+/// messages must not flood stderr).
+const MAX_WARNED_CAUSES: usize = 8;
+
+impl PushMetricExporter for MetricExporter {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        let result = match &self.transport {
+            MetricTransport::Http(exporter) => exporter.export(metrics).await,
+            MetricTransport::Grpc(exporter) => exporter.export(metrics).await,
+        };
+        if let Err(error) = &result {
+            let cause = error.to_string();
+            let mut warned = crate::recover::lock(&self.warned_causes);
+            if warned.len() < MAX_WARNED_CAUSES && !warned.contains(&cause) {
+                crate::warn::problem(format_args!("{} failed: {cause}", self.name));
+                warned.push(cause);
+            }
+        }
+        result
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        match &self.transport {
+            MetricTransport::Http(exporter) => exporter.force_flush(),
+            MetricTransport::Grpc(exporter) => exporter.force_flush(),
+        }
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        match &self.transport {
+            MetricTransport::Http(exporter) => exporter.shutdown_with_timeout(timeout),
+            MetricTransport::Grpc(exporter) => exporter.shutdown_with_timeout(timeout),
+        }
+    }
+
+    fn temporality(&self) -> Temporality {
+        match &self.transport {
+            MetricTransport::Http(exporter) => exporter.temporality(),
+            MetricTransport::Grpc(exporter) => exporter.temporality(),
+        }
+    }
 }
 
 /// A current-thread Tokio runtime owned by an exporter, that may be dropped anywhere: dropping a
@@ -143,6 +234,25 @@ impl opentelemetry_sdk::trace::SpanExporter for Unsupported {
         &self,
         _batch: Vec<opentelemetry_sdk::trace::SpanData>,
     ) -> opentelemetry_sdk::error::OTelSdkResult {
+        match *self {}
+    }
+}
+
+#[cfg(not(all(feature = "otlp-http", feature = "otlp-grpc")))]
+impl PushMetricExporter for Unsupported {
+    async fn export(&self, _metrics: &ResourceMetrics) -> OTelSdkResult {
+        match *self {}
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        match *self {}
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        match *self {}
+    }
+
+    fn temporality(&self) -> Temporality {
         match *self {}
     }
 }

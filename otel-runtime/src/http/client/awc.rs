@@ -53,7 +53,7 @@ async fn send_with(
     send: impl FnOnce(ClientRequest) -> SendClientRequest,
 ) -> SendResult {
     let uri = request.get_uri();
-    let call = ClientCall::start(&Request {
+    let mut call = ClientCall::start(&Request {
         method: request.get_method().as_str(),
         url_full: redacted_url(uri),
         host: uri

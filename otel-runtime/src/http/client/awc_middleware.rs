@@ -148,7 +148,7 @@ where
         let Poll::Ready(result) = this.inner.poll(task) else {
             return Poll::Pending;
         };
-        if let Some(call) = this.call.take() {
+        if let Some(mut call) = this.call.take() {
             match &result {
                 Ok(ConnectResponse::Client(response)) => call.response(
                     response.status().as_u16(),

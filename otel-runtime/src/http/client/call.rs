@@ -3,6 +3,7 @@
 //! the response or the transport error.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use opentelemetry::trace::{SpanKind, SpanRef, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
@@ -11,6 +12,7 @@ use opentelemetry_semantic_conventions::attribute::{
 };
 
 use crate::http::attributes::{default_port, method_attributes};
+use crate::http::metrics::{ClientOutcome, ClientRequestMetrics};
 use crate::instrument::{start_span, ClientSpan, Parent, SpanGuard, TracerCell};
 
 /// The tracer of requests sent outside a traced client function.
@@ -33,12 +35,15 @@ pub(crate) struct Request<'a> {
     pub(crate) scheme: Option<&'a str>,
 }
 
-/// One outgoing request's span, open until [`finish`](Self::finish) (or drop, as cancelled).
+/// One outgoing request's span, open until [`finish`](Self::finish) (or drop, as cancelled),
+/// and its `http.client.request.duration`, recorded with the response or the failure.
 pub(crate) struct ClientCall {
     cx: Context,
     /// The span started for this request alone (none inside a traced client function, whose
     /// span outlives the request).
     own_span: Option<SpanGuard>,
+    /// The request's metrics, if a meter provider is installed.
+    metrics: Option<ClientRequestMetrics>,
 }
 
 impl ClientCall {
@@ -52,15 +57,22 @@ impl ClientCall {
         let mut attributes = Vec::with_capacity(6);
         let method = method_attributes(request.method, &mut attributes);
         attributes.push(KeyValue::new(URL_FULL, request.url_full.clone()));
-        if let Some(host) = request.host {
-            attributes.push(KeyValue::new(SERVER_ADDRESS, host.to_owned()));
+        // Shared by the span and the metric: one allocation.
+        let address = request
+            .host
+            .map(|host| opentelemetry::Value::from(Arc::<str>::from(host)));
+        if let Some(address) = &address {
+            attributes.push(KeyValue::new(SERVER_ADDRESS, address.clone()));
         }
-        if let Some(port) = request
+        let port = request
             .port
-            .or_else(|| request.scheme.and_then(default_port))
-        {
+            .or_else(|| request.scheme.and_then(default_port));
+        if let Some(port) = port {
             attributes.push(KeyValue::new(SERVER_PORT, i64::from(port)));
         }
+        let metrics = attributes.first().and_then(|method| {
+            ClientRequestMetrics::start(&method.value, address.as_ref(), port, request.scheme)
+        });
         match marker {
             Some(marker) => {
                 marker.sent.store(true, Ordering::Relaxed);
@@ -72,6 +84,7 @@ impl ClientCall {
                 Self {
                     cx: current,
                     own_span: None,
+                    metrics,
                 }
             }
             None => {
@@ -86,6 +99,7 @@ impl ClientCall {
                 Self {
                     own_span: Some(SpanGuard::future(cx.clone())),
                     cx,
+                    metrics,
                 }
             }
         }
@@ -101,7 +115,10 @@ impl ClientCall {
     }
 
     /// Records a response: its status (Error from 400 on) and protocol version.
-    pub(crate) fn response(&self, status: u16, version: Option<KeyValue>) {
+    pub(crate) fn response(&mut self, status: u16, version: Option<KeyValue>) {
+        if let Some(metrics) = self.metrics.take() {
+            metrics.finish(ClientOutcome::Response(status, version.clone()));
+        }
         let span = self.span();
         span.set_attribute(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
         if let Some(version) = version {
@@ -114,7 +131,10 @@ impl ClientCall {
     }
 
     /// Records a transport failure: a low-cardinality `error_type` and the error's message.
-    pub(crate) fn failed(&self, error_type: &'static str, message: String) {
+    pub(crate) fn failed(&mut self, error_type: &'static str, message: String) {
+        if let Some(metrics) = self.metrics.take() {
+            metrics.finish(ClientOutcome::Failed(error_type));
+        }
         let span = self.span();
         span.set_attribute(KeyValue::new(ERROR_TYPE, error_type));
         span.set_status(Status::error(message));

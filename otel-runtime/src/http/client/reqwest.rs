@@ -25,7 +25,7 @@ async fn send(builder: RequestBuilder) -> reqwest::Result<Response> {
     // span: nothing was sent.
     let mut request = request?;
     let url = request.url();
-    let call = ClientCall::start(&Request {
+    let mut call = ClientCall::start(&Request {
         method: request.method().as_str(),
         url_full: redacted_url(url),
         host: url

@@ -7,7 +7,7 @@ use std::future::{ready, Ready};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, Responder};
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, Responder};
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_semantic_conventions::attribute::{
@@ -16,8 +16,9 @@ use opentelemetry_semantic_conventions::attribute::{
 
 use super::middleware::MiddlewareSpan;
 use super::request::{request_attributes, ReadHeaders};
-use crate::http::attributes::method_attributes;
+use crate::http::attributes::{method_attributes, protocol_version};
 use crate::http::carrier::ScannedHeaders;
+use crate::http::metrics::{instruments, ServerRequestMetrics};
 use crate::instrument::{is_middleware_owned, start_span, Parent, SpanGuard, TracerCell};
 
 use actix_web::http::StatusCode;
@@ -49,7 +50,8 @@ impl FromRequest for ServerRequest {
 
 /// Starts the SERVER span of `request`, child of the context its headers carry; behind the
 /// [`TraceRequests`](super::TraceRequests) middleware, adopts the middleware's span instead
-/// (renamed to `name` if given).
+/// (renamed to `name` if given). Without the middleware, it also starts the request's HTTP
+/// metrics (which [`Traced`] records when it answers); behind it, the middleware records them.
 ///
 /// Without `name`, the span is named `{method} {route}` (or `{method}` when no route matched;
 /// `HTTP` stands for a method outside the known ones). `http.route` is actix's match pattern,
@@ -80,6 +82,16 @@ pub fn start_server_span(
         (None, Some(named)) => named.name.clone(),
         (None, None) => method.into(),
     };
+    let metrics = ServerRequestMetrics::from_span_attributes(
+        &attributes,
+        protocol_version(request.version()),
+    );
+    if let Some(mut metrics) = metrics {
+        if let Some(named) = &named {
+            metrics.set_route(named.route.clone());
+        }
+        request.extensions_mut().insert(HandlerMetrics(metrics));
+    }
     if let Some(named) = named {
         attributes.push(KeyValue::new(HTTP_ROUTE, named.route));
     }
@@ -91,6 +103,12 @@ pub fn start_server_span(
         attributes,
     )
 }
+
+/// The HTTP metrics of a request a traced handler answers without the middleware, kept in the
+/// request's extensions until [`Traced`] answers (dropped with the request if it never does: a
+/// cancelled request, counted out of the active requests).
+#[derive(Debug)]
+struct HandlerMetrics(ServerRequestMetrics);
 
 /// What a SERVER span of `request` starts with: the remote parent its headers carry, the
 /// request attributes, and the method as span names use it.
@@ -181,6 +199,12 @@ impl<R: Responder> Responder for Traced<R> {
             record_status(guard.context(), response.status());
             guard.finish();
         }
+        if instruments().is_some() {
+            let metrics = request.extensions_mut().remove::<HandlerMetrics>();
+            if let Some(HandlerMetrics(metrics)) = metrics {
+                metrics.finish(response.status().as_u16());
+            }
+        }
         response
     }
 }
@@ -189,7 +213,7 @@ impl<R: Responder> Responder for Traced<R> {
 /// then shared: a route is the app's pattern (not the client's path), so an app has as many as
 /// it has routes. Made per request, they were two allocations freed on the exporter's thread
 /// (the slow path of the allocator on both sides) and a `format!`.
-mod route_names {
+pub(super) mod route_names {
     use std::borrow::Cow;
     use std::cell::RefCell;
     use std::collections::HashMap;
@@ -205,9 +229,9 @@ mod route_names {
 
     /// A route's span name (with its method) and `http.route` value.
     #[derive(Clone, Debug)]
-    pub(super) struct Named {
-        pub(super) name: Cow<'static, str>,
-        pub(super) route: Value,
+    pub(in crate::http::server) struct Named {
+        pub(in crate::http::server) name: Cow<'static, str>,
+        pub(in crate::http::server) route: Value,
     }
 
     /// The routes and span names kept, by method (the known ones, `&'static`) and pattern.
@@ -223,7 +247,7 @@ mod route_names {
     }
 
     /// The span name and `http.route` value for `route` requested with `method`.
-    pub(super) fn get(method: &'static str, route: &str) -> Named {
+    pub(in crate::http::server) fn get(method: &'static str, route: &str) -> Named {
         let last = LAST.with(|last| {
             last.borrow()
                 .filter(|(m, r, _)| std::ptr::eq(*m, method) && *r == route)

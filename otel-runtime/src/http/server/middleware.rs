@@ -14,7 +14,9 @@ use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::Context;
 use opentelemetry_semantic_conventions::attribute::HTTP_ROUTE;
 
-use super::handler::{record_status, server_span_parts};
+use super::handler::{record_status, route_names, server_span_parts};
+use crate::http::attributes::protocol_version;
+use crate::http::metrics::ServerRequestMetrics;
 use crate::instrument::{mark_middleware_owned, start_span, Parent, SpanGuard, TracerCell};
 
 /// The tracer of the middleware's spans.
@@ -23,7 +25,9 @@ static MIDDLEWARE_TRACER: TracerCell =
 
 /// Traces every request an actix-web `App` (or scope) receives: a SERVER span, child of the
 /// context the request headers carry, with the stable HTTP server attributes, the response
-/// status, and `http.route` once routing has matched one.
+/// status, and `http.route` once routing has matched one; and, when a meter provider is
+/// installed, the HTTP server metrics (`http.server.request.duration`,
+/// `http.server.active_requests`).
 ///
 /// A `#[traced(kind = server)]` handler behind it adopts the middleware's span instead of
 /// starting a second one: it renames it if the attribute gave a `name`, and adds its
@@ -101,6 +105,10 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let (parent, attributes, method) = server_span_parts(request.request());
+        let metrics = ServerRequestMetrics::from_span_attributes(
+            &attributes,
+            protocol_version(request.request().version()),
+        );
         // Marked as ended by the middleware, so that a traced handler adopting it does not.
         let cx = mark_middleware_owned(start_span(
             &MIDDLEWARE_TRACER,
@@ -124,6 +132,7 @@ where
             guard: SpanGuard::future(cx),
             method,
             named,
+            metrics,
         }
     }
 }
@@ -138,6 +147,7 @@ pin_project_lite::pin_project! {
         guard: SpanGuard,
         method: &'static str,
         named: Rc<std::cell::Cell<bool>>,
+        metrics: Option<ServerRequestMetrics>,
     }
 }
 
@@ -157,27 +167,42 @@ where
             return Poll::Pending;
         };
         let cx = this.guard.context();
-        match &result {
+        let status = match &result {
             Ok(response) => {
-                name_after_route(cx, response.request(), this.method, this.named.get());
-                record_status(cx, response.status());
+                let route = name_after_route(cx, response.request(), this.method, this.named.get());
+                if let (Some(metrics), Some(route)) = (this.metrics.as_mut(), route) {
+                    metrics.set_route(route);
+                }
+                response.status()
             }
-            Err(error) => record_status(cx, error.as_response_error().status_code()),
-        }
+            Err(error) => error.as_response_error().status_code(),
+        };
+        record_status(cx, status);
         this.guard.finish();
+        if let Some(metrics) = this.metrics.take() {
+            metrics.finish(status.as_u16());
+        }
         Poll::Ready(result)
     }
 }
 
 /// Once routing is done: `http.route`, and the name `{method} {route}` unless a traced handler
-/// named the span.
-fn name_after_route(cx: &Context, request: &HttpRequest, method: &'static str, named: bool) {
-    let Some(route) = request.match_pattern() else {
-        return;
-    };
+/// named the span. Returns the route, for the metrics.
+fn name_after_route(
+    cx: &Context,
+    request: &HttpRequest,
+    method: &'static str,
+    named: bool,
+) -> Option<opentelemetry::Value> {
+    let route = request.match_pattern()?;
+    let route = route_names::get(method, &route);
     let span = cx.span();
     if !named {
-        span.update_name(format!("{method} {route}"));
+        span.update_name(route.name);
     }
-    span.set_attribute(opentelemetry::KeyValue::new(HTTP_ROUTE, route));
+    span.set_attribute(opentelemetry::KeyValue::new(
+        HTTP_ROUTE,
+        route.route.clone(),
+    ));
+    Some(route.route)
 }

@@ -1,6 +1,7 @@
-//! An OTLP trace receiver on 127.0.0.1: http/protobuf and http/json (`POST /v1/traces`,
-//! actix-web) or gRPC (`TraceService/Export`, tonic), plaintext or TLS, each on a thread of its
-//! own, keeping every request decoded.
+//! An OTLP trace and metrics receiver on 127.0.0.1: http/protobuf and http/json
+//! (`POST /v1/traces`, `POST /v1/metrics`, actix-web) or gRPC (`TraceService/Export`,
+//! `MetricsService/Export`, tonic), plaintext or TLS, each on a thread of its own, keeping every
+//! request decoded.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -9,6 +10,12 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -42,13 +49,17 @@ impl ReceivedRequest {
 
 type Store = Arc<Mutex<Vec<ReceivedRequest>>>;
 
+/// The metrics export requests received (always accepted).
+type MetricsStore = Arc<Mutex<Vec<ExportMetricsServiceRequest>>>;
+
 /// A running receiver; stops when dropped.
 pub struct Receiver {
     address: SocketAddr,
     /// `https` with TLS, else `http`.
     scheme: &'static str,
     store: Store,
-    /// The HTTP status export requests are answered with (200: accepted and stored).
+    metrics: MetricsStore,
+    /// The HTTP status trace export requests are answered with (200: accepted and stored).
     status: Arc<AtomicU16>,
     stop: Option<Box<dyn FnOnce() + Send>>,
     thread: Option<JoinHandle<()>>,
@@ -95,6 +106,31 @@ impl Receiver {
         spans
     }
 
+    /// Every metrics export request so far.
+    pub fn metric_requests(&self) -> Vec<ExportMetricsServiceRequest> {
+        self.metrics
+            .lock()
+            .map(|list| list.clone())
+            .unwrap_or_default()
+    }
+
+    /// Waits until `done` says yes to the metrics export requests received (or `limit` passed)
+    /// and returns them.
+    pub fn wait_for_metrics(
+        &self,
+        done: impl Fn(&[ExportMetricsServiceRequest]) -> bool,
+        limit: Duration,
+    ) -> Vec<ExportMetricsServiceRequest> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let requests = self.metric_requests();
+            if done(&requests) || Instant::now() >= deadline {
+                return requests;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits until at least `count` spans arrived (or `limit` passed) and returns them.
     pub fn wait_for_spans(&self, count: usize, limit: Duration) -> Vec<ReceivedSpan> {
         let deadline = Instant::now() + limit;
@@ -131,22 +167,30 @@ impl Receiver {
     fn serve_http(address: &str, tls: Option<rustls::ServerConfig>) -> Self {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let store = Store::default();
+        let metrics = MetricsStore::default();
         let status = Arc::new(AtomicU16::new(200));
         let (ready_tx, ready_rx) = mpsc::channel();
         let thread_store = store.clone();
+        let thread_metrics = metrics.clone();
         let thread_status = status.clone();
         let address = address.to_owned();
         let thread = std::thread::spawn(move || {
             let system = actix_rt::System::new();
             system.block_on(async move {
                 let data = actix_web::web::Data::new(thread_store);
+                let metrics = actix_web::web::Data::new(thread_metrics);
                 let status = actix_web::web::Data::new(thread_status);
                 let server = actix_web::HttpServer::new(move || {
                     actix_web::App::new()
                         .app_data(data.clone())
+                        .app_data(metrics.clone())
                         .app_data(status.clone())
                         .app_data(actix_web::web::PayloadConfig::new(16 << 20))
                         .route("/v1/traces", actix_web::web::post().to(http_export))
+                        .route(
+                            "/v1/metrics",
+                            actix_web::web::post().to(http_metrics_export),
+                        )
                 })
                 .workers(1)
                 .disable_signals();
@@ -168,6 +212,7 @@ impl Receiver {
             address,
             scheme,
             store,
+            metrics,
             status,
             stop: Some(Box::new(move || {
                 block_on(handle.stop(false));
@@ -195,6 +240,7 @@ impl Receiver {
                 .expect("the receiver's TLS configuration");
         }
         let store = Store::default();
+        let metrics = MetricsStore::default();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -208,6 +254,14 @@ impl Receiver {
             store: store.clone(),
         })
         .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        let metrics_service = MetricsServiceServer::new(GrpcMetricsCollector {
+            store: metrics.clone(),
+        })
+        .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        let service = Collectors {
+            traces: service,
+            metrics: metrics_service,
+        };
         let thread = std::thread::spawn(move || {
             let incoming = tonic::transport::server::TcpIncoming::from(listener);
             runtime
@@ -222,6 +276,7 @@ impl Receiver {
             address,
             scheme,
             store,
+            metrics,
             status: Arc::new(AtomicU16::new(200)),
             stop: Some(Box::new(move || {
                 let _ = stop_tx.send(());
@@ -359,5 +414,104 @@ impl TraceService for GrpcCollector {
             });
         }
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+    }
+}
+
+/// `POST /v1/metrics`: decoded (protobuf or JSON, gzip or not) and kept.
+async fn http_metrics_export(
+    request: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+    store: actix_web::web::Data<MetricsStore>,
+) -> actix_web::HttpResponse {
+    let gzip = request
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|value| value.as_bytes() == b"gzip");
+    let payload = if gzip {
+        let mut decoded = Vec::new();
+        if let Err(error) = flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded) {
+            return actix_web::HttpResponse::BadRequest().body(format!("bad gzip: {error}"));
+        }
+        decoded
+    } else {
+        body.to_vec()
+    };
+    let json = request
+        .headers()
+        .get("content-type")
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    let decoded = if json {
+        serde_json::from_slice::<ExportMetricsServiceRequest>(&payload)
+            .map_err(|error| format!("bad JSON: {error}"))
+    } else {
+        ExportMetricsServiceRequest::decode(&payload[..])
+            .map_err(|error| format!("bad protobuf: {error}"))
+    };
+    match decoded {
+        Ok(decoded) => {
+            if let Ok(mut list) = store.lock() {
+                list.push(decoded);
+            }
+            if json {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body("{}")
+            } else {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/x-protobuf")
+                    .body(ExportMetricsServiceResponse::default().encode_to_vec())
+            }
+        }
+        Err(error) => actix_web::HttpResponse::BadRequest().body(error),
+    }
+}
+
+struct GrpcMetricsCollector {
+    store: MetricsStore,
+}
+
+#[tonic::async_trait]
+impl MetricsService for GrpcMetricsCollector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        if let Ok(mut list) = self.store.lock() {
+            list.push(request.into_inner());
+        }
+        Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+    }
+}
+
+/// Both gRPC services on one port, chosen by the request path (tonic's router would need its
+/// `router` feature, and axum with it).
+#[derive(Clone)]
+struct Collectors {
+    traces: TraceServiceServer<GrpcCollector>,
+    metrics: MetricsServiceServer<GrpcMetricsCollector>,
+}
+
+impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> for Collectors {
+    type Response = tonic::codegen::http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = tonic::codegen::BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(
+        &mut self,
+        _context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: tonic::codegen::http::Request<tonic::body::Body>) -> Self::Future {
+        if request
+            .uri()
+            .path()
+            .starts_with("/opentelemetry.proto.collector.metrics.")
+        {
+            self.metrics.call(request)
+        } else {
+            self.traces.call(request)
+        }
     }
 }
