@@ -26,8 +26,23 @@
 //! global default subscriber with [`tracing_layer`] (and forward `log` records to it), unless
 //! the application has set one already: then it adds [`tracing_layer`] to its own.
 //!
-//! The runtime's own warnings stay plain stderr lines, and nothing the exporters do on their
-//! worker threads (where telemetry is suppressed) becomes a span or a log record.
+//! # Log records
+//!
+//! A `tracing` event (or a `log` record, through tracing-log) goes where `OTEL_LOGS_EXPORTER`
+//! says (`logs`): a console line on stderr (`log_line`), written by the thread that logs it as
+//! tracing-subscriber's `fmt` layer writes; and an OTLP log record made by
+//! opentelemetry-appender-tracing 0.33 (the OpenTelemetry project's bridge: severity, body,
+//! fields as attributes; the SDK adds the trace and span ids of `Context::current()`, which
+//! context activation keeps in step with the `tracing` span stack), queued for the SDK's batch
+//! log processor, which exports on its own thread.
+//!
+//! # No loops
+//!
+//! The runtime's own warnings stay plain stderr lines. The exporters run with telemetry
+//! suppressed (`Context::enter_telemetry_suppressed_scope`) on their threads, the runtimes of
+//! their HTTP and gRPC clients included; the bridge's filter (`filter`) takes nothing made while
+//! telemetry is suppressed, so what hyper, h2 or tonic log or trace while exporting is never
+//! exported in turn.
 //!
 //! [tracing-opentelemetry]: https://docs.rs/tracing-opentelemetry/0.34.0
 
@@ -44,6 +59,7 @@ use tracing_subscriber::layer::{Layer, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
 
 use log_line::ConsoleLogs;
+use logs::OtlpLogs;
 use tracer::ProviderTracer;
 
 /// The layer that puts `tracing` spans into the installed provider's traces and writes
@@ -77,7 +93,8 @@ where
 {
     OpenTelemetryLayer::new(ProviderTracer::new())
         .and_then(ConsoleLogs)
-        .with_filter(filter::from_env())
+        .and_then(OtlpLogs)
+        .with_filter(filter::bridge_filter())
 }
 
 /// Installs a global default subscriber with [`tracing_layer`], and the `log` crate's logger

@@ -32,12 +32,7 @@ impl Tracer for ProviderTracer {
     type Span = CellSpan;
 
     fn build_with_context(&self, builder: SpanBuilder, parent: &Context) -> CellSpan {
-        // A `tracing` span made while telemetry is suppressed (the exporters' own HTTP and gRPC
-        // clients on their worker threads) must not be exported in turn, even when it names no
-        // parent: the suppressed context makes the SDK hand back a span that records nothing.
-        if !parent.is_telemetry_suppressed() && Context::is_current_telemetry_suppressed() {
-            return Context::map_current(|current| self.cell.build(builder, current));
-        }
+        // Spans made while telemetry is suppressed never get here (see `filter`).
         self.cell.build(builder, parent)
     }
 }

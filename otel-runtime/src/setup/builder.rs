@@ -129,16 +129,16 @@ impl Builder {
     /// The full OTLP traces URL, used as is (like `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`; for
     /// http/protobuf include the path, e.g. `http://127.0.0.1:4318/v1/traces`).
     ///
-    /// Metrics go to the same collector unless `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` says
-    /// otherwise: a URL ending in `/v1/traces` with `/v1/metrics` instead, a URL without a path
-    /// (gRPC) as is.
+    /// Metrics and logs go to the same collector unless `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`
+    /// (`..._LOGS_ENDPOINT`) says otherwise: a URL ending in `/v1/traces` with `/v1/metrics`
+    /// (`/v1/logs`) instead, a URL without a path (gRPC) as is.
     pub fn otlp_endpoint(mut self, url: impl Into<String>) -> Self {
         self.otlp_endpoint = Some(url.into());
         self
     }
 
-    /// The OTLP protocol of traces and metrics, instead of
-    /// `OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]PROTOCOL`.
+    /// The OTLP protocol of traces, metrics and logs, instead of
+    /// `OTEL_EXPORTER_OTLP_[TRACES_|METRICS_|LOGS_]PROTOCOL`.
     pub fn otlp_protocol(mut self, protocol: Protocol) -> Self {
         self.otlp_protocol = Some(protocol);
         self
@@ -200,7 +200,7 @@ impl Builder {
             install_meter_provider(None);
             propagation::install(propagator);
             #[cfg(feature = "tracing")]
-            crate::bridge::logs::set_console(false);
+            super::logs::uninstall();
             return Ok(TracingGuard::disabled());
         }
 
@@ -215,6 +215,8 @@ impl Builder {
             &self.resource,
         );
         let meter_provider = meter_provider(&config, resource.clone(), &pipeline.stats)?;
+        #[cfg(feature = "tracing")]
+        let logger_provider = super::logs::logger_provider(&config, &resource)?;
         let provider = pipeline
             .provider
             .with_sampler(sampler)
@@ -230,12 +232,10 @@ impl Builder {
         )
         .with_meter_provider(meter_provider);
         #[cfg(feature = "tracing")]
-        {
-            crate::bridge::logs::set_console(
-                config.logs.exporters.contains(&ExporterKind::Console),
-            );
-            crate::bridge::install_default_subscriber();
-        }
+        let guard = {
+            super::logs::install(&config, logger_provider.as_ref());
+            guard.with_logger_provider(logger_provider)
+        };
         Ok(guard)
     }
 
@@ -262,14 +262,20 @@ impl Builder {
         let code = |name: &str| -> Option<String> {
             match name {
                 "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" => self.otlp_endpoint.clone(),
-                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" | "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL" => {
-                    self.otlp_protocol
-                        .map(|protocol| protocol.name().to_owned())
-                }
+                "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+                | "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL"
+                | "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL" => self
+                    .otlp_protocol
+                    .map(|protocol| protocol.name().to_owned()),
                 "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT" => environment(name).or_else(|| {
                     self.otlp_endpoint
                         .as_deref()
                         .and_then(|url| same_collector(url, Signal::Metrics))
+                }),
+                "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT" => environment(name).or_else(|| {
+                    self.otlp_endpoint
+                        .as_deref()
+                        .and_then(|url| same_collector(url, Signal::Logs))
                 }),
                 "OTEL_RUST_CONSOLE_FORMAT" => {
                     self.console_format.map(|format| format.name().to_owned())

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry_sdk::error::OTelSdkError;
+#[cfg(feature = "tracing")]
+use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
@@ -22,6 +24,9 @@ use crate::propagation;
 pub struct TracingGuard {
     provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
+    /// The OTLP log exporter's provider (feature `tracing`, `OTEL_LOGS_EXPORTER=otlp`).
+    #[cfg(feature = "tracing")]
+    logger_provider: Option<SdkLoggerProvider>,
     shutdown_timeout: Duration,
     stats: Vec<StatsHandle>,
 }
@@ -59,6 +64,8 @@ impl TracingGuard {
         Self {
             provider: Some(provider),
             meter_provider: None,
+            #[cfg(feature = "tracing")]
+            logger_provider: None,
             shutdown_timeout,
             stats,
         }
@@ -70,11 +77,40 @@ impl TracingGuard {
         self
     }
 
+    /// Also guards `logger_provider` (already installed in the `tracing` bridge).
+    #[cfg(feature = "tracing")]
+    pub(super) fn with_logger_provider(
+        mut self,
+        logger_provider: Option<SdkLoggerProvider>,
+    ) -> Self {
+        self.logger_provider = logger_provider;
+        self
+    }
+
+    /// Stops sending log records and flushes and shuts down the OTLP log exporter, if any.
+    #[cfg(feature = "tracing")]
+    fn shutdown_logs(&mut self) -> Result<(), OTelSdkError> {
+        match self.logger_provider.take() {
+            Some(provider) => {
+                super::logs::uninstall();
+                provider.shutdown_with_timeout(self.shutdown_timeout)
+            }
+            None => Ok(()),
+        }
+    }
+
+    #[cfg(not(feature = "tracing"))]
+    fn shutdown_logs(&mut self) -> Result<(), OTelSdkError> {
+        Ok(())
+    }
+
     pub(super) fn disabled() -> Self {
         export_stats::set_installed(Vec::new());
         Self {
             provider: None,
             meter_provider: None,
+            #[cfg(feature = "tracing")]
+            logger_provider: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             stats: Vec::new(),
         }
@@ -117,6 +153,12 @@ impl TracingGuard {
             .meter_provider
             .as_ref()
             .map_or(Ok(()), SdkMeterProvider::force_flush);
+        #[cfg(feature = "tracing")]
+        let metrics = metrics.and(
+            self.logger_provider
+                .as_ref()
+                .map_or(Ok(()), SdkLoggerProvider::force_flush),
+        );
         traces.and(metrics)
     }
 
@@ -130,7 +172,8 @@ impl TracingGuard {
             Some(provider) => provider.shutdown_with_timeout(self.shutdown_timeout),
             None => Ok(()),
         };
-        traces.and(metrics)
+        let logs = self.shutdown_logs();
+        traces.and(metrics).and(logs)
     }
 }
 
@@ -148,5 +191,7 @@ impl Drop for TracingGuard {
             // A failed export was reported by the exporter already.
             let _ = provider.shutdown_with_timeout(self.shutdown_timeout);
         }
+        // Likewise.
+        let _ = self.shutdown_logs();
     }
 }

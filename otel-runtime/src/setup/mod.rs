@@ -4,6 +4,8 @@
 
 mod builder;
 mod guard;
+#[cfg(feature = "tracing")]
+mod logs;
 mod metrics;
 mod pipeline;
 
@@ -38,6 +40,12 @@ const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// says otherwise) and returns the guard that flushes on drop.
 ///
 /// An invalid setting is reported on stderr and replaced by its default, so this cannot fail.
+///
+/// With the cargo feature `tracing` (default), it also installs a global `tracing` subscriber
+/// carrying [`crate::tracing_layer`] (and forwards `log` records to it), unless one is installed
+/// already: an application with a subscriber of its own installs it *before* this call (and
+/// adds [`crate::tracing_layer`] to it), since `tracing` accepts one global subscriber per
+/// process.
 pub fn init() -> TracingGuard {
     builder().install_or_noop()
 }

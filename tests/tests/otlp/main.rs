@@ -22,6 +22,7 @@ mod load_panic_recovery;
 mod log_lines;
 mod otlp_grpc_end_to_end;
 mod otlp_http_end_to_end;
+mod otlp_logs;
 mod otlp_metrics;
 mod otlp_tls;
 mod otlp_unreachable;

@@ -13,6 +13,22 @@ pub(super) type MetricExporter = enabled::GrpcExporter<opentelemetry_otlp::Metri
 #[cfg(not(feature = "otlp-grpc"))]
 pub(super) type MetricExporter = super::Unsupported;
 
+/// The log exporter over gRPC (feature `tracing`).
+#[cfg(all(feature = "otlp-grpc", feature = "tracing"))]
+pub(super) use enabled::log_exporter;
+#[cfg(all(feature = "otlp-grpc", feature = "tracing"))]
+pub(super) type LogExporter = enabled::GrpcExporter<opentelemetry_otlp::LogExporter>;
+#[cfg(all(not(feature = "otlp-grpc"), feature = "tracing"))]
+pub(super) type LogExporter = super::Unsupported;
+
+#[cfg(all(not(feature = "otlp-grpc"), feature = "tracing"))]
+pub(super) fn log_exporter(
+    _config: &crate::config::OtlpConfig,
+    _timeout: std::time::Duration,
+) -> Result<super::Unsupported, String> {
+    Err(UNSUPPORTED.to_owned())
+}
+
 #[cfg(not(feature = "otlp-grpc"))]
 const UNSUPPORTED: &str = "OTLP over gRPC needs otel-runtime's cargo feature `otlp-grpc`";
 
@@ -77,6 +93,23 @@ mod enabled {
         build(config, timeout, |channel| {
             configured(
                 opentelemetry_otlp::SpanExporter::builder().with_tonic(),
+                config,
+                channel,
+                timeout,
+            )
+            .map(|builder| builder.build())
+        })
+    }
+
+    /// The log exporter for `config` (feature `tracing`).
+    #[cfg(feature = "tracing")]
+    pub(in crate::export::otlp) fn log_exporter(
+        config: &OtlpConfig,
+        timeout: Duration,
+    ) -> Result<GrpcExporter<opentelemetry_otlp::LogExporter>, String> {
+        build(config, timeout, |channel| {
+            configured(
+                opentelemetry_otlp::LogExporter::builder().with_tonic(),
                 config,
                 channel,
                 timeout,
@@ -228,6 +261,21 @@ mod enabled {
 
         fn force_flush(&self) -> OTelSdkResult {
             self.inner.force_flush()
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            self.inner.set_resource(resource);
+        }
+    }
+
+    #[cfg(feature = "tracing")]
+    impl opentelemetry_sdk::logs::LogExporter for GrpcExporter<opentelemetry_otlp::LogExporter> {
+        async fn export(&self, batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
+            self.block_on(self.inner.export(batch))
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
         }
 
         fn set_resource(&mut self, resource: &Resource) {

@@ -20,6 +20,22 @@ pub(super) type MetricExporter = enabled::HttpExporter<opentelemetry_otlp::Metri
 #[cfg(not(feature = "otlp-http"))]
 pub(super) type MetricExporter = super::Unsupported;
 
+/// The log exporter over HTTP (feature `tracing`).
+#[cfg(all(feature = "otlp-http", feature = "tracing"))]
+pub(super) use enabled::log_exporter;
+#[cfg(all(feature = "otlp-http", feature = "tracing"))]
+pub(super) type LogExporter = enabled::HttpExporter<opentelemetry_otlp::LogExporter>;
+#[cfg(all(not(feature = "otlp-http"), feature = "tracing"))]
+pub(super) type LogExporter = super::Unsupported;
+
+#[cfg(all(not(feature = "otlp-http"), feature = "tracing"))]
+pub(super) fn log_exporter(
+    _config: &crate::config::OtlpConfig,
+    _timeout: std::time::Duration,
+) -> Result<super::Unsupported, String> {
+    Err(UNSUPPORTED.to_owned())
+}
+
 #[cfg(not(feature = "otlp-http"))]
 const UNSUPPORTED: &str =
     "OTLP over http/protobuf and http/json needs otel-runtime's cargo feature `otlp-http`";
@@ -91,6 +107,22 @@ mod enabled {
         let (transport, client) = Transport::start(config, timeout)?;
         let builder = configured(
             opentelemetry_otlp::SpanExporter::builder().with_http(),
+            config,
+            client,
+            timeout,
+        );
+        transport.with(builder.build(), config)
+    }
+
+    /// The log exporter for `config` (feature `tracing`).
+    #[cfg(feature = "tracing")]
+    pub(in crate::export::otlp) fn log_exporter(
+        config: &OtlpConfig,
+        timeout: Duration,
+    ) -> Result<HttpExporter<opentelemetry_otlp::LogExporter>, String> {
+        let (transport, client) = Transport::start(config, timeout)?;
+        let builder = configured(
+            opentelemetry_otlp::LogExporter::builder().with_http(),
             config,
             client,
             timeout,
@@ -266,6 +298,21 @@ mod enabled {
 
         fn force_flush(&self) -> OTelSdkResult {
             self.inner.force_flush()
+        }
+
+        fn set_resource(&mut self, resource: &Resource) {
+            self.inner.set_resource(resource);
+        }
+    }
+
+    #[cfg(feature = "tracing")]
+    impl opentelemetry_sdk::logs::LogExporter for HttpExporter<opentelemetry_otlp::LogExporter> {
+        async fn export(&self, batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
+            self.block_on(self.inner.export(batch))
+        }
+
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            self.inner.shutdown_with_timeout(timeout)
         }
 
         fn set_resource(&mut self, resource: &Resource) {

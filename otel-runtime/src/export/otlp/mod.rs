@@ -19,6 +19,8 @@
 
 mod grpc;
 mod http;
+#[cfg(feature = "tracing")]
+mod logs;
 #[cfg(all(
     feature = "otlp-tls",
     any(feature = "otlp-http", feature = "otlp-grpc")
@@ -32,6 +34,9 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::Temporality;
+
+#[cfg(feature = "tracing")]
+pub(crate) use logs::log_processor;
 
 use super::batch::BatchProcessor;
 use super::value_limit::ValueLengthLimit;
@@ -184,6 +189,12 @@ impl OwnedRuntime {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .thread_name(name)
+            // Its blocking threads (name resolution) export nothing of their own either: the
+            // `tracing` events of the HTTP and gRPC clients there must not become log records
+            // exported in turn. The scope lasts as long as the thread.
+            .on_thread_start(|| {
+                std::mem::forget(opentelemetry::Context::enter_telemetry_suppressed_scope());
+            })
             .build()
             .map(|runtime| Self(Some(runtime)))
             .map_err(|error| format!("cannot start its Tokio runtime: {error}"))
@@ -218,6 +229,9 @@ impl OwnedRuntime {
 impl Drop for OwnedRuntime {
     fn drop(&mut self) {
         if let Some(runtime) = self.0.take() {
+            // Dropping its tasks (the clients' connections) logs through `tracing`: nothing of
+            // that is exported, whichever thread drops the exporter.
+            let _suppressed = opentelemetry::Context::enter_telemetry_suppressed_scope();
             runtime.shutdown_background();
         }
     }
@@ -234,6 +248,16 @@ impl opentelemetry_sdk::trace::SpanExporter for Unsupported {
         &self,
         _batch: Vec<opentelemetry_sdk::trace::SpanData>,
     ) -> opentelemetry_sdk::error::OTelSdkResult {
+        match *self {}
+    }
+}
+
+#[cfg(all(
+    not(all(feature = "otlp-http", feature = "otlp-grpc")),
+    feature = "tracing"
+))]
+impl opentelemetry_sdk::logs::LogExporter for Unsupported {
+    async fn export(&self, _batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
         match *self {}
     }
 }

@@ -1,6 +1,6 @@
-//! An OTLP trace and metrics receiver on 127.0.0.1: http/protobuf and http/json
-//! (`POST /v1/traces`, `POST /v1/metrics`, actix-web) or gRPC (`TraceService/Export`,
-//! `MetricsService/Export`, tonic), plaintext or TLS, each on a thread of its own, keeping every
+//! An OTLP trace, metrics and logs receiver on 127.0.0.1: http/protobuf and http/json
+//! (`POST /v1/traces`, `POST /v1/metrics`, `POST /v1/logs`, actix-web) or gRPC
+//! (`TraceService/Export`, `MetricsService/Export`, `LogsService/Export`, tonic), plaintext or TLS, each on a thread of its own, keeping every
 //! request decoded.
 
 use std::io::Read;
@@ -10,6 +10,12 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
     MetricsService, MetricsServiceServer,
 };
@@ -22,6 +28,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
+use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use prost::Message;
 
 use super::tls::Pki;
@@ -52,6 +59,9 @@ type Store = Arc<Mutex<Vec<ReceivedRequest>>>;
 /// The metrics export requests received (always accepted).
 type MetricsStore = Arc<Mutex<Vec<ExportMetricsServiceRequest>>>;
 
+/// The logs export requests received (always accepted).
+type LogsStore = Arc<Mutex<Vec<ExportLogsServiceRequest>>>;
+
 /// A running receiver; stops when dropped.
 pub struct Receiver {
     address: SocketAddr,
@@ -59,6 +69,7 @@ pub struct Receiver {
     scheme: &'static str,
     store: Store,
     metrics: MetricsStore,
+    logs: LogsStore,
     /// The HTTP status trace export requests are answered with (200: accepted and stored).
     status: Arc<AtomicU16>,
     stop: Option<Box<dyn FnOnce() + Send>>,
@@ -131,6 +142,64 @@ impl Receiver {
         }
     }
 
+    /// Every log record received so far, with the resource attributes it came with (as text).
+    pub fn log_records(&self) -> Vec<(LogRecord, Vec<(String, String)>)> {
+        let requests = self
+            .logs
+            .lock()
+            .map(|list| list.clone())
+            .unwrap_or_default();
+        let mut records = Vec::new();
+        for request in requests {
+            for resource_logs in request.resource_logs {
+                let resource = resource_logs
+                    .resource
+                    .map(|resource| super::attributes_as_text(&resource.attributes))
+                    .unwrap_or_default();
+                for scope_logs in resource_logs.scope_logs {
+                    for record in scope_logs.log_records {
+                        records.push((record, resource.clone()));
+                    }
+                }
+            }
+        }
+        records
+    }
+
+    /// The instrumentation scopes of the log records received so far (opentelemetry-otlp
+    /// names them by the `tracing` target).
+    pub fn log_scopes(&self) -> Vec<String> {
+        let requests = self
+            .logs
+            .lock()
+            .map(|list| list.clone())
+            .unwrap_or_default();
+        requests
+            .iter()
+            .flat_map(|request| &request.resource_logs)
+            .flat_map(|resource_logs| &resource_logs.scope_logs)
+            .filter_map(|scope_logs| scope_logs.scope.as_ref())
+            .map(|scope| scope.name.clone())
+            .collect()
+    }
+
+    /// Waits until `done` says yes to the log records received (or `limit` passed) and returns
+    /// them.
+    pub fn wait_for_log_records(
+        &self,
+        done: impl Fn(&[(LogRecord, Vec<(String, String)>)]) -> bool,
+        limit: Duration,
+    ) -> Vec<(LogRecord, Vec<(String, String)>)> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let records = self.log_records();
+            if done(&records) || Instant::now() >= deadline {
+                return records;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits until at least `count` spans arrived (or `limit` passed) and returns them.
     pub fn wait_for_spans(&self, count: usize, limit: Duration) -> Vec<ReceivedSpan> {
         let deadline = Instant::now() + limit;
@@ -168,10 +237,12 @@ impl Receiver {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let store = Store::default();
         let metrics = MetricsStore::default();
+        let logs = LogsStore::default();
         let status = Arc::new(AtomicU16::new(200));
         let (ready_tx, ready_rx) = mpsc::channel();
         let thread_store = store.clone();
         let thread_metrics = metrics.clone();
+        let thread_logs = logs.clone();
         let thread_status = status.clone();
         let address = address.to_owned();
         let thread = std::thread::spawn(move || {
@@ -179,11 +250,13 @@ impl Receiver {
             system.block_on(async move {
                 let data = actix_web::web::Data::new(thread_store);
                 let metrics = actix_web::web::Data::new(thread_metrics);
+                let logs = actix_web::web::Data::new(thread_logs);
                 let status = actix_web::web::Data::new(thread_status);
                 let server = actix_web::HttpServer::new(move || {
                     actix_web::App::new()
                         .app_data(data.clone())
                         .app_data(metrics.clone())
+                        .app_data(logs.clone())
                         .app_data(status.clone())
                         .app_data(actix_web::web::PayloadConfig::new(16 << 20))
                         .route("/v1/traces", actix_web::web::post().to(http_export))
@@ -191,6 +264,7 @@ impl Receiver {
                             "/v1/metrics",
                             actix_web::web::post().to(http_metrics_export),
                         )
+                        .route("/v1/logs", actix_web::web::post().to(http_logs_export))
                 })
                 .workers(1)
                 .disable_signals();
@@ -213,6 +287,7 @@ impl Receiver {
             scheme,
             store,
             metrics,
+            logs,
             status,
             stop: Some(Box::new(move || {
                 block_on(handle.stop(false));
@@ -241,6 +316,7 @@ impl Receiver {
         }
         let store = Store::default();
         let metrics = MetricsStore::default();
+        let logs = LogsStore::default();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -258,9 +334,14 @@ impl Receiver {
             store: metrics.clone(),
         })
         .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        let logs_service = LogsServiceServer::new(GrpcLogsCollector {
+            store: logs.clone(),
+        })
+        .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
         let service = Collectors {
             traces: service,
             metrics: metrics_service,
+            logs: logs_service,
         };
         let thread = std::thread::spawn(move || {
             let incoming = tonic::transport::server::TcpIncoming::from(listener);
@@ -277,6 +358,7 @@ impl Receiver {
             scheme,
             store,
             metrics,
+            logs,
             status: Arc::new(AtomicU16::new(200)),
             stop: Some(Box::new(move || {
                 let _ = stop_tx.send(());
@@ -489,6 +571,7 @@ impl MetricsService for GrpcMetricsCollector {
 struct Collectors {
     traces: TraceServiceServer<GrpcCollector>,
     metrics: MetricsServiceServer<GrpcMetricsCollector>,
+    logs: LogsServiceServer<GrpcLogsCollector>,
 }
 
 impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> for Collectors {
@@ -504,14 +587,86 @@ impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> f
     }
 
     fn call(&mut self, request: tonic::codegen::http::Request<tonic::body::Body>) -> Self::Future {
-        if request
-            .uri()
-            .path()
-            .starts_with("/opentelemetry.proto.collector.metrics.")
-        {
+        let path = request.uri().path();
+        if path.starts_with("/opentelemetry.proto.collector.metrics.") {
             self.metrics.call(request)
+        } else if path.starts_with("/opentelemetry.proto.collector.logs.") {
+            self.logs.call(request)
         } else {
             self.traces.call(request)
         }
+    }
+}
+
+/// `POST /v1/logs`: decoded (protobuf or JSON, gzip or not) and kept.
+async fn http_logs_export(
+    request: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+    store: actix_web::web::Data<LogsStore>,
+) -> actix_web::HttpResponse {
+    let json = request
+        .headers()
+        .get("content-type")
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    let payload = match gunzipped(&request, &body) {
+        Ok(payload) => payload,
+        Err(error) => return actix_web::HttpResponse::BadRequest().body(error),
+    };
+    let decoded = if json {
+        serde_json::from_slice::<ExportLogsServiceRequest>(&payload)
+            .map_err(|error| format!("bad JSON: {error}"))
+    } else {
+        ExportLogsServiceRequest::decode(&payload[..])
+            .map_err(|error| format!("bad protobuf: {error}"))
+    };
+    match decoded {
+        Ok(decoded) => {
+            if let Ok(mut list) = store.lock() {
+                list.push(decoded);
+            }
+            if json {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body("{}")
+            } else {
+                actix_web::HttpResponse::Ok()
+                    .content_type("application/x-protobuf")
+                    .body(ExportLogsServiceResponse::default().encode_to_vec())
+            }
+        }
+        Err(error) => actix_web::HttpResponse::BadRequest().body(error),
+    }
+}
+
+/// The body of `request`, gunzipped if it says it is gzip.
+fn gunzipped(request: &actix_web::HttpRequest, body: &[u8]) -> Result<Vec<u8>, String> {
+    let gzip = request
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|value| value.as_bytes() == b"gzip");
+    if !gzip {
+        return Ok(body.to_vec());
+    }
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut decoded)
+        .map_err(|error| format!("bad gzip: {error}"))?;
+    Ok(decoded)
+}
+
+struct GrpcLogsCollector {
+    store: LogsStore,
+}
+
+#[tonic::async_trait]
+impl LogsService for GrpcLogsCollector {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
+        if let Ok(mut list) = self.store.lock() {
+            list.push(request.into_inner());
+        }
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
     }
 }
