@@ -6,9 +6,10 @@
 # pinned to one core and the load generator to the other; alternating rounds (the order
 # rotates), then medians and ratios to the plain server, the ratio of each round taken within
 # the round. `traced` and `contrib` export through the SDK batch processor to a no-op exporter
-# (AlwaysOn).
+# (AlwaysOn); `traced-metrics` is `traced` with the HTTP server metrics recorded too (a meter
+# provider, periodic reader every 10 s, no-op metric exporter).
 #
-#   bench/http-compare.sh                       # 5 rounds x 4 servers x 5 s, ~3 minutes
+#   bench/http-compare.sh                       # 5 rounds x 5 servers x 5 s, ~4 minutes
 #   ROUNDS=9 DURATION=10 bench/http-compare.sh
 #   MODES="plain traced" bench/http-compare.sh  # a subset
 #   LOADGEN=rust bench/http-compare.sh          # bench's own load generator even if wrk is here
@@ -26,7 +27,7 @@ WARMUP=${WARMUP:-1}
 CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-MODES=${MODES:-plain traced contrib defaults}
+MODES=${MODES:-plain traced traced-metrics contrib defaults}
 if [ -n "${BASELINE:-}" ]; then
     MODES="$MODES traced@base defaults@base"
 fi
@@ -116,7 +117,7 @@ for round in $(seq "$ROUNDS"); do
         start_server "$mode"
         read -r rps cpu <<<"$(load "http://$address/")"
         stop_server
-        spans=$(sed -n 's/^http-server: //p' "$work/server.err")
+        spans=$(sed -n 's/^http-server: //p' "$work/server.err" | paste -sd ';' -)
         case "$mode" in defaults*) spans="$(grep -vc '^listening on' "$work/server.out") console lines" ;; esac
         # How busy the server's core was: requests per second x CPU time per request. Below
         # ~90% the load generator (starved by something else on its core) set the pace, and
@@ -178,6 +179,11 @@ echo
 if [ -n "${capacity[traced]:-}" ]; then
     echo "$(verdict "${capacity[traced]}" 0.85) 2. traced / plain = ${capacity[traced]} by CPU per request" \
         "(>= 0.85; by req/s in saturated rounds: ${ratio[traced]:-none})"
+fi
+if [ -n "${capacity[traced-metrics]:-}" ]; then
+    echo "$(verdict "${capacity[traced-metrics]}" 0.80) 16.5 traced-metrics / plain =" \
+        "${capacity[traced-metrics]} by CPU per request (>= 0.80; by req/s in saturated rounds:" \
+        "${ratio[traced-metrics]:-none})"
 fi
 if [ -n "${capacity[traced]:-}" ] && [ -n "${capacity[contrib]:-}" ]; then
     # Per round: CPU per request of contrib over traced's (> 1: traced is cheaper).

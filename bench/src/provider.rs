@@ -89,3 +89,68 @@ pub fn install_disabled() -> otel_runtime::TracingGuard {
         .install()
         .expect("a disabled setup cannot fail")
 }
+
+/// A metric exporter that counts the exports and data points it is handed and drops them.
+#[derive(Debug, Clone, Default)]
+pub struct NoopMetricExporter {
+    exports: Arc<AtomicU64>,
+    points: Arc<AtomicU64>,
+}
+
+impl NoopMetricExporter {
+    /// How many exports it has been handed so far.
+    pub fn exports(&self) -> u64 {
+        self.exports.load(Ordering::Relaxed)
+    }
+
+    /// How many metrics (one per instrument) the last export carried.
+    pub fn metrics(&self) -> u64 {
+        self.points.load(Ordering::Relaxed)
+    }
+}
+
+impl opentelemetry_sdk::metrics::exporter::PushMetricExporter for NoopMetricExporter {
+    async fn export(
+        &self,
+        metrics: &opentelemetry_sdk::metrics::data::ResourceMetrics,
+    ) -> OTelSdkResult {
+        let count = metrics
+            .scope_metrics()
+            .map(|scope| scope.metrics().count())
+            .sum::<usize>();
+        self.exports.fetch_add(1, Ordering::Relaxed);
+        self.points.store(count as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn temporality(&self) -> opentelemetry_sdk::metrics::Temporality {
+        opentelemetry_sdk::metrics::Temporality::Cumulative
+    }
+}
+
+/// A meter provider with a periodic reader (every `interval`) feeding a
+/// [`NoopMetricExporter`], installed for the HTTP metrics of `#[traced]` servers and clients.
+pub fn install_meter_provider(
+    interval: std::time::Duration,
+) -> (
+    opentelemetry_sdk::metrics::SdkMeterProvider,
+    NoopMetricExporter,
+) {
+    let exporter = NoopMetricExporter::default();
+    let reader = opentelemetry_sdk::metrics::PeriodicReader::builder(exporter.clone())
+        .with_interval(interval)
+        .build();
+    let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+        .with_reader(reader)
+        .build();
+    otel_runtime::set_meter_provider(provider.clone());
+    (provider, exporter)
+}

@@ -20,12 +20,12 @@
 //!
 //! | module | what it owns |
 //! |---|---|
-//! | `setup` | [`init`], [`builder`], [`TracingGuard`]: wires the configuration into providers |
+//! | `setup` | [`init`], [`builder`], [`TracingGuard`]: wires the configuration into the tracer and meter providers |
 //! | [`config`] | `OTEL_*` variables into typed settings, with one warning per invalid setting |
-//! | `instrument` | what `#[traced]` expands to: tracer cache, span start and guard, future wrapper, outcome, panics |
-//! | `export` | console (line, tree, JSON), in-memory and OTLP exporters; the batch processor and its [`ExportStats`] |
+//! | `instrument` | what `#[traced]` expands to: tracer cache, span start and guard, future wrapper, outcome, panics; the installed meter provider |
+//! | `export` | console (line, tree, JSON), in-memory and OTLP exporters; the batch processor and its [`ExportStats`]; the metrics console summary and the span counts as metrics |
 //! | [`propagation`] | W3C trace context and baggage, B3, Jaeger; extract and inject with the installed propagator |
-//! | `http` | header carriers, HTTP semantic-convention attributes, actix-web server and awc client glue |
+//! | `http` | header carriers, HTTP semantic-convention attributes and metrics, actix-web server and awc client glue |
 //! | [`testing`] | capturing spans in tests and asserting a trace's shape |
 //! | `bridge` | feature `tracing`: `tracing` spans into the same traces ([`tracing_layer`]), events and `log` records as log lines with trace ids |
 //!

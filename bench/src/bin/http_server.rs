@@ -1,12 +1,15 @@
 //! The HTTP comparison's server: an actix-web hello-world, plain, with `#[traced(kind = server)]`
 //! on the handler, or with opentelemetry-instrumentation-actix-web's middleware (cargo feature
 //! `contrib`). `traced` and `contrib` export through the SDK's batch processor to an exporter
-//! that counts spans and drops them (AlwaysOn sampler); `defaults` is `#[traced(kind = server)]`
+//! that counts spans and drops them (AlwaysOn sampler); `traced-metrics` is `traced` with a
+//! meter provider installed too, so the handler also records the HTTP server metrics
+//! (`http.server.request.duration`, `http.server.active_requests`), collected every 10 s by a
+//! periodic reader into an exporter that drops them; `defaults` is `#[traced(kind = server)]`
 //! set up by `otel_runtime::init()` as the environment leaves it (run it without `OTEL_*`
-//! variables: the console exporter, writing to stdout).
+//! variables: the console exporters, writing to stdout).
 //!
 //! ```text
-//! http-server --mode plain|traced|contrib|defaults [--bind 127.0.0.1:0] [--workers 1]
+//! http-server --mode plain|traced|traced-metrics|contrib|defaults [--bind 127.0.0.1:0] [--workers 1]
 //! ```
 //!
 //! Prints `listening on ADDR` once bound; stops on SIGINT/SIGTERM and then prints on stderr how
@@ -16,7 +19,7 @@
 use std::io::Write as _;
 
 use actix_web::{web, App, HttpServer, Responder};
-use bench::provider::{batch_provider, Sampling};
+use bench::provider::{batch_provider, install_meter_provider, Sampling};
 use otel_runtime::traced;
 
 const BODY: &str = "Hello, world!";
@@ -34,6 +37,7 @@ async fn hello_traced() -> impl Responder {
 enum Mode {
     Plain,
     Traced,
+    TracedMetrics,
     Contrib,
     Defaults,
 }
@@ -41,7 +45,7 @@ enum Mode {
 fn usage(problem: &str) -> ! {
     eprintln!("http-server: {problem}");
     eprintln!(
-        "usage: http-server --mode plain|traced|contrib|defaults [--bind ADDR] [--workers N]"
+        "usage: http-server --mode plain|traced|traced-metrics|contrib|defaults [--bind ADDR] [--workers N]"
     );
     std::process::exit(2);
 }
@@ -61,6 +65,7 @@ fn main() -> std::io::Result<()> {
                 mode = Some(match value().as_str() {
                     "plain" => Mode::Plain,
                     "traced" => Mode::Traced,
+                    "traced-metrics" => Mode::TracedMetrics,
                     "contrib" => Mode::Contrib,
                     "defaults" => Mode::Defaults,
                     other => usage(&format!("unknown mode {other:?}")),
@@ -80,11 +85,13 @@ fn main() -> std::io::Result<()> {
         usage("--mode contrib needs the `contrib` cargo feature of the bench crate");
     }
 
-    let tracing = matches!(mode, Mode::Traced | Mode::Contrib).then(|| {
+    let tracing = matches!(mode, Mode::Traced | Mode::TracedMetrics | Mode::Contrib).then(|| {
         let (provider, exporter) = batch_provider(Sampling::On);
         // Installs the provider and the default propagators globally (both variants read them).
         (otel_runtime::TracingGuard::install(provider), exporter)
     });
+    let metrics = (mode == Mode::TracedMetrics)
+        .then(|| install_meter_provider(std::time::Duration::from_secs(10)));
     // What a service gets from `init()` alone; flushed when dropped at the end.
     let _defaults = (mode == Mode::Defaults).then(otel_runtime::init);
 
@@ -103,7 +110,7 @@ fn main() -> std::io::Result<()> {
     }
     match mode {
         Mode::Plain => serve!(App::new().route("/", web::get().to(hello))),
-        Mode::Traced | Mode::Defaults => {
+        Mode::Traced | Mode::TracedMetrics | Mode::Defaults => {
             serve!(App::new().route("/", web::get().to(hello_traced)))
         }
         #[cfg(feature = "contrib")]
@@ -114,6 +121,14 @@ fn main() -> std::io::Result<()> {
         Mode::Contrib => unreachable!("checked above"),
     }
 
+    if let Some((provider, exporter)) = metrics {
+        let _ = provider.shutdown(); // a last export
+        eprintln!(
+            "http-server: {} metric exports, {} metrics in the last",
+            exporter.exports(),
+            exporter.metrics()
+        );
+    }
     if let Some((guard, exporter)) = tracing {
         drop(guard); // flushes
         let spans = exporter.exported();

@@ -13,6 +13,10 @@ Environment (OpenTelemetry SDK variables; an invalid value warns once and its de
   OTEL_SERVICE_NAME                       service.name [the program's own]
   OTEL_RESOURCE_ATTRIBUTES                key=value,... [none]
   OTEL_TRACES_EXPORTER                    console, otlp, none [console; otlp if an endpoint is set]
+  OTEL_METRICS_EXPORTER                   console, otlp, none [as OTEL_TRACES_EXPORTER]
+  OTEL_METRIC_EXPORT_INTERVAL             ms between metric exports [60000; console: at exit]
+  OTEL_METRIC_EXPORT_TIMEOUT              ms per metric export [30000]
+  OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE  cumulative, delta, lowmemory [cumulative]
   OTEL_RUST_CONSOLE_FORMAT                line, tree, json [line]
   OTEL_EXPORTER_OTLP_PROTOCOL             http/protobuf, http/json, grpc [http/protobuf]
   OTEL_EXPORTER_OTLP_ENDPOINT             http(s)://host:port [http://localhost:4318, :4317 for grpc]
@@ -24,6 +28,7 @@ Environment (OpenTelemetry SDK variables; an invalid value warns once and its de
   OTEL_EXPORTER_OTLP_CLIENT_KEY           client key PEM file [none]
   OTEL_EXPORTER_OTLP_INSECURE             true: plaintext gRPC without scheme [false]
   OTEL_EXPORTER_OTLP_TRACES_*             the OTLP settings above, for traces only
+  OTEL_EXPORTER_OTLP_METRICS_*, _LOGS_*   the same, for metrics or logs only
   OTEL_TRACES_SAMPLER                     always_on, always_off, traceidratio, parentbased_* [parentbased_always_on]
   OTEL_TRACES_SAMPLER_ARG                 ratio 0..1 [1.0]
   OTEL_PROPAGATORS                        tracecontext, baggage, b3, b3multi, jaeger, none [tracecontext,baggage]
