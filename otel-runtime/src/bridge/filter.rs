@@ -34,6 +34,12 @@ impl<S> Filter<S> for NotSuppressed {
     fn callsite_enabled(&self, _metadata: &'static Metadata<'static>) -> Interest {
         Interest::sometimes()
     }
+
+    /// No level is refused as such: the most verbose level the whole filter lets through stays
+    /// `RUST_LOG`'s (`tracing` and `log` skip more verbose call sites at once).
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(LevelFilter::TRACE)
+    }
 }
 
 /// The filter `RUST_LOG` describes; an invalid value is reported once and replaced by `info`.

@@ -54,6 +54,7 @@ mod tracer;
 use std::sync::Once;
 
 use tracing::Subscriber;
+use tracing_log::AsLog as _;
 use tracing_opentelemetry::OpenTelemetryLayer;
 use tracing_subscriber::layer::{Layer, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
@@ -105,8 +106,12 @@ pub(crate) fn install_default_subscriber() {
         let subscriber = tracing_subscriber::registry().with(tracing_layer());
         // Refused when the application has a subscriber: it is never replaced.
         if tracing::subscriber::set_global_default(subscriber).is_ok() {
-            // Refused when the application has a `log` logger: likewise.
-            let _ = tracing_log::LogTracer::init();
+            // At the most verbose level `RUST_LOG` enables, known now that the subscriber is
+            // installed: `log` skips the call sites above it at once. Refused when the
+            // application has a `log` logger: likewise never replaced.
+            let _ = tracing_log::LogTracer::builder()
+                .with_max_level(tracing::level_filters::LevelFilter::current().as_log())
+                .init();
         }
     });
 }

@@ -53,18 +53,19 @@ fn remote_parent() -> Context {
 }
 
 /// Set in the child process that runs the steps.
-const CHILD: &str = "TESTS_MACRO_FAST_PATHS_CHILD";
+pub(crate) const CHILD: &str = "TESTS_MACRO_FAST_PATHS_CHILD";
 
-/// Runs the test `name` of this module alone in a new process of this test binary (with
-/// [`CHILD`] set), and fails if it fails there or does not run.
-fn in_a_child_process(name: &str) {
-    let module = module_path!();
+/// Runs the test `name` of the module `module` (its `module_path!()`) alone in a new process of
+/// this test binary (with [`CHILD`] set, `RUST_LOG` unset), and fails if it fails there or does
+/// not run.
+pub(crate) fn in_a_child_process(module: &str, name: &str) {
     // Test names leave out the crate: `macro_fast_paths::NAME`.
     let module = module.split_once("::").map_or(module, |(_, path)| path);
     let test = format!("{module}::{name}");
     let output = Command::new(std::env::current_exe().expect("the test knows its executable"))
         .args([test.as_str(), "--exact", "--test-threads=1"])
         .env(CHILD, "1")
+        .env_remove("RUST_LOG")
         .output()
         .expect("the test binary runs again");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -88,7 +89,7 @@ fn provider(sampler: Sampler) -> (SdkTracerProvider, InMemoryExporter) {
 #[test]
 fn fast_paths_keep_the_meaning_of_traced() {
     if std::env::var_os(CHILD).is_none() {
-        return in_a_child_process("fast_paths_keep_the_meaning_of_traced");
+        return in_a_child_process(module_path!(), "fast_paths_keep_the_meaning_of_traced");
     }
 
     // 1. No provider installed: the span is skipped, the caller's context stays current.

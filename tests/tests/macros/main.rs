@@ -15,3 +15,4 @@ mod macro_options;
 mod macro_shapes;
 mod readme_example;
 mod tracing_bridge;
+mod tracing_setup;
