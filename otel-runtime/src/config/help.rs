@@ -17,6 +17,8 @@ Environment (OpenTelemetry SDK variables; an invalid value warns once and its de
   OTEL_METRIC_EXPORT_INTERVAL             ms between metric exports [60000; console: at exit]
   OTEL_METRIC_EXPORT_TIMEOUT              ms per metric export [30000]
   OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE  cumulative, delta, lowmemory [cumulative]
+  OTEL_LOGS_EXPORTER                      console (stderr), otlp, none [as OTEL_TRACES_EXPORTER]
+  RUST_LOG                                tracing/log filter, e.g. warn,my_crate=debug [info]
   OTEL_RUST_CONSOLE_FORMAT                line, tree, json [line]
   OTEL_EXPORTER_OTLP_PROTOCOL             http/protobuf, http/json, grpc [http/protobuf]
   OTEL_EXPORTER_OTLP_ENDPOINT             http(s)://host:port [http://localhost:4318, :4317 for grpc]
@@ -36,6 +38,8 @@ Environment (OpenTelemetry SDK variables; an invalid value warns once and its de
   OTEL_BSP_EXPORT_TIMEOUT                 ms [30000]
   OTEL_BSP_MAX_QUEUE_SIZE                 spans [2048]
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE          spans [512]
+  OTEL_BLRP_SCHEDULE_DELAY                ms between log record exports [1000]
+  OTEL_BLRP_MAX_QUEUE_SIZE, OTEL_BLRP_MAX_EXPORT_BATCH_SIZE  log records [2048, 512]
   OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT       characters per string value [none; 4096 for request values]
   OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT  the same, for spans (wins)
   OTEL_ATTRIBUTE_COUNT_LIMIT              attributes per span, event, link [128]

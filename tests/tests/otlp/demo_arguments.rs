@@ -153,6 +153,8 @@ fn help_lists_the_otel_variables_honoured() {
             "OTEL_TRACES_EXPORTER",
             "OTEL_METRICS_EXPORTER",
             "OTEL_METRIC_EXPORT_INTERVAL",
+            "OTEL_LOGS_EXPORTER",
+            "RUST_LOG",
             "OTEL_EXPORTER_OTLP_ENDPOINT",
             "OTEL_EXPORTER_OTLP_CERTIFICATE",
             "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
