@@ -17,10 +17,13 @@ use std::time::Instant;
 
 use opentelemetry::metrics::{Histogram, UpDownCounter};
 use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
+#[cfg(feature = "actix-web")]
+use opentelemetry_semantic_conventions::attribute::HTTP_ROUTE;
 use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, HTTP_ROUTE, SERVER_ADDRESS,
-    SERVER_PORT, URL_SCHEME,
+    ERROR_TYPE, HTTP_REQUEST_METHOD, HTTP_RESPONSE_STATUS_CODE, URL_SCHEME,
 };
+#[cfg(any(feature = "awc", feature = "reqwest"))]
+use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
 use opentelemetry_semantic_conventions::metric::{
     HTTP_CLIENT_REQUEST_DURATION, HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION,
 };
@@ -36,8 +39,11 @@ pub(crate) const DURATION_BUCKETS: [f64; 14] = [
 /// The three instruments, made from one meter provider.
 #[derive(Debug)]
 pub(crate) struct HttpInstruments {
+    #[cfg_attr(not(feature = "actix-web"), allow(dead_code))]
     server_duration: Histogram<f64>,
+    #[cfg_attr(not(feature = "actix-web"), allow(dead_code))]
     server_active: UpDownCounter<i64>,
+    #[cfg_attr(not(any(feature = "awc", feature = "reqwest")), allow(dead_code))]
     client_duration: Histogram<f64>,
 }
 
@@ -152,6 +158,7 @@ fn status_error(status: u16) -> Value {
 /// [`finish`](Self::finish)ed (its duration recorded) or dropped (a cancelled request: only
 /// the count goes back down).
 #[derive(Debug)]
+#[cfg(feature = "actix-web")]
 pub(crate) struct ServerRequestMetrics {
     instruments: &'static HttpInstruments,
     started: Instant,
@@ -162,6 +169,7 @@ pub(crate) struct ServerRequestMetrics {
     active: bool,
 }
 
+#[cfg(feature = "actix-web")]
 impl ServerRequestMetrics {
     /// Counts a request as active, if metrics are recorded. `method` is the value of
     /// `http.request.method` (`_OTHER` for an unknown one), `version` the
@@ -264,6 +272,7 @@ impl ServerRequestMetrics {
     }
 }
 
+#[cfg(feature = "actix-web")]
 impl Drop for ServerRequestMetrics {
     fn drop(&mut self) {
         self.leave();
@@ -272,6 +281,7 @@ impl Drop for ServerRequestMetrics {
 
 /// One request a client is sending; its duration is recorded by [`finish`](Self::finish).
 #[derive(Debug)]
+#[cfg(any(feature = "awc", feature = "reqwest"))]
 pub(crate) struct ClientRequestMetrics {
     instruments: &'static HttpInstruments,
     started: Instant,
@@ -283,6 +293,7 @@ pub(crate) struct ClientRequestMetrics {
 
 /// How a client request ended.
 #[derive(Debug)]
+#[cfg(any(feature = "awc", feature = "reqwest"))]
 pub(crate) enum ClientOutcome {
     /// A response with this status and `network.protocol.version`.
     Response(u16, Option<KeyValue>),
@@ -290,6 +301,7 @@ pub(crate) enum ClientOutcome {
     Failed(&'static str),
 }
 
+#[cfg(any(feature = "awc", feature = "reqwest"))]
 impl ClientRequestMetrics {
     /// Starts timing a request, if metrics are recorded. `method` is the value of
     /// `http.request.method`, `address` the one of `server.address`.
@@ -367,7 +379,9 @@ mod tests {
 
     use super::*;
     use crate::export::metrics::memory::MemoryMetricExporter;
-    use crate::export::metrics::snapshot::{MetricSnapshot, Point, PointValue};
+    #[cfg(feature = "actix-web")]
+    use crate::export::metrics::snapshot::PointValue;
+    use crate::export::metrics::snapshot::{MetricSnapshot, Point};
 
     /// Instruments on a provider of their own (not the global one), and what it exports.
     fn local() -> (
@@ -409,6 +423,7 @@ mod tests {
         texts
     }
 
+    #[cfg(feature = "actix-web")]
     fn histogram_count(point: &Point) -> u64 {
         match &point.value {
             PointValue::Histogram(histogram) => histogram.count,
@@ -416,6 +431,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "actix-web")]
     #[test]
     fn a_served_request_records_its_duration_once_with_low_cardinality_attributes() {
         let (provider, exporter, instruments) = local();
@@ -471,6 +487,7 @@ mod tests {
         assert_eq!(histogram.bounds, DURATION_BUCKETS.to_vec());
     }
 
+    #[cfg(feature = "actix-web")]
     #[test]
     fn active_requests_count_up_and_back_down_even_when_cancelled() {
         let (provider, exporter, instruments) = local();
@@ -499,6 +516,7 @@ mod tests {
         assert_eq!(histogram_count(&duration.points[0]), 1);
     }
 
+    #[cfg(any(feature = "awc", feature = "reqwest"))]
     #[test]
     fn a_sent_request_records_server_status_and_failures() {
         let (provider, exporter, instruments) = local();

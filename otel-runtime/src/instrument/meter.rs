@@ -23,19 +23,13 @@ pub(crate) fn meter_provider_installed(provider: Option<SdkMeterProvider>) {
 }
 
 /// The generation of the meter provider installed now.
-#[cfg_attr(
-    not(any(feature = "actix-web", feature = "awc", feature = "reqwest")),
-    allow(dead_code)
-)]
+#[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) fn meter_generation() -> u64 {
     METER_GENERATION.load(Ordering::Acquire)
 }
 
 /// The meter provider installed now, with its generation.
-#[cfg_attr(
-    not(any(feature = "actix-web", feature = "awc", feature = "reqwest")),
-    allow(dead_code)
-)]
+#[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) fn installed_meter_provider() -> (u64, Option<SdkMeterProvider>) {
     let slot = lock(&METER_PROVIDER);
     (METER_GENERATION.load(Ordering::Acquire), slot.clone())
