@@ -4,7 +4,8 @@
 //!
 //! Every test holds `otel_runtime::testing::capture()`, which sees only the spans started under
 //! it and their traces (a server thread answering a request the test sent included), so the
-//! tests run in parallel on the one global tracer provider.
+//! tests run in parallel on the one global tracer provider. `http_metrics` alone installs a
+//! meter provider (`capture_metrics()`) and tells its requests apart by their method.
 
 mod support;
 
@@ -13,6 +14,7 @@ mod client_glue;
 mod conformance_guards;
 mod extractor_rejections;
 mod http_attributes;
+mod http_metrics;
 mod http_semconv;
 mod http_tracecontext;
 mod testing_handlers;

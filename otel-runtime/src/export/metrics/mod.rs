@@ -2,7 +2,6 @@
 //! an in-memory exporter for tests, and the span export counts as observable counters.
 
 pub(crate) mod console;
-#[cfg(test)]
 pub(crate) mod memory;
 pub(crate) mod snapshot;
 pub(crate) mod span_stats;
