@@ -17,10 +17,18 @@ static CONSOLE: AtomicBool = AtomicBool::new(false);
 /// opentelemetry-appender-tracing over the installed logger provider (OTLP).
 type Appender = OpenTelemetryTracingBridge<SdkLoggerProvider, SdkLogger>;
 
-/// The OTLP log exporter's appender, while one is installed; `OTLP_ON` says so without the
-/// lock.
-static OTLP: RwLock<Option<Appender>> = RwLock::new(None);
+/// The installed log exporters: which installation they belong to, and the OTLP exporter's
+/// appender if there is one (`OTLP_ON` says so without the lock).
+static INSTALLED: RwLock<Installed> = RwLock::new(Installed {
+    installation: 0,
+    appender: None,
+});
 static OTLP_ON: AtomicBool = AtomicBool::new(false);
+
+struct Installed {
+    installation: u64,
+    appender: Option<Appender>,
+}
 
 /// Whether the console log exporter is installed.
 #[inline]
@@ -28,17 +36,27 @@ pub(super) fn console_installed() -> bool {
     CONSOLE.load(Ordering::Relaxed)
 }
 
-/// Installs (or removes) the console log exporter.
-pub(crate) fn set_console(on: bool) {
-    CONSOLE.store(on, Ordering::Relaxed);
+/// Sends log records to the console (stderr) if `console`, and to `provider` (OTLP) if given,
+/// from now on, instead of where they went; returns this installation, for [`uninstall`].
+pub(crate) fn install(console: bool, provider: Option<&SdkLoggerProvider>) -> u64 {
+    let appender = provider.map(OpenTelemetryTracingBridge::new);
+    let mut installed = INSTALLED.write().unwrap_or_else(PoisonError::into_inner);
+    installed.installation += 1;
+    CONSOLE.store(console, Ordering::Relaxed);
+    OTLP_ON.store(appender.is_some(), Ordering::Relaxed);
+    installed.appender = appender;
+    installed.installation
 }
 
-/// Sends log records to `provider` (OTLP) from now on, or nowhere with `None`.
-pub(crate) fn set_provider(provider: Option<&SdkLoggerProvider>) {
-    let appender = provider.map(OpenTelemetryTracingBridge::new);
-    let mut slot = OTLP.write().unwrap_or_else(PoisonError::into_inner);
-    OTLP_ON.store(appender.is_some(), Ordering::Relaxed);
-    *slot = appender;
+/// Stops sending log records anywhere, unless another installation replaced `installation`
+/// (a guard dropped after a newer setup leaves the newer one's exporters alone).
+pub(crate) fn uninstall(installation: u64) {
+    let mut installed = INSTALLED.write().unwrap_or_else(PoisonError::into_inner);
+    if installed.installation == installation {
+        CONSOLE.store(false, Ordering::Relaxed);
+        OTLP_ON.store(false, Ordering::Relaxed);
+        installed.appender = None;
+    }
 }
 
 /// Hands each event to the installed logger provider (opentelemetry-appender-tracing makes the
@@ -55,9 +73,25 @@ where
         if !OTLP_ON.load(Ordering::Relaxed) {
             return;
         }
-        let slot = OTLP.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(appender) = slot.as_ref() {
+        let installed = INSTALLED.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some(appender) = &installed.appender {
             appender.on_event(event, ctx);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The only test of this binary that installs log exporters.
+    #[test]
+    fn a_guard_dropped_after_a_newer_setup_leaves_its_exporters_alone() {
+        let first = install(true, None);
+        let second = install(true, None);
+        uninstall(first);
+        assert!(console_installed(), "the newer setup's console stays");
+        uninstall(second);
+        assert!(!console_installed());
     }
 }

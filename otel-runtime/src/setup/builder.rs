@@ -200,7 +200,7 @@ impl Builder {
             install_meter_provider(None);
             propagation::install(propagator);
             #[cfg(feature = "tracing")]
-            super::logs::uninstall();
+            super::logs::install_none();
             return Ok(TracingGuard::disabled());
         }
 
@@ -232,10 +232,7 @@ impl Builder {
         )
         .with_meter_provider(meter_provider);
         #[cfg(feature = "tracing")]
-        let guard = {
-            super::logs::install(&config, logger_provider.as_ref());
-            guard.with_logger_provider(logger_provider)
-        };
+        let guard = { guard.with_log_exporters(super::logs::install(&config, logger_provider)) };
         Ok(guard)
     }
 

@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry_sdk::error::OTelSdkError;
-#[cfg(feature = "tracing")]
-use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
@@ -24,9 +22,9 @@ use crate::propagation;
 pub struct TracingGuard {
     provider: Option<SdkTracerProvider>,
     meter_provider: Option<SdkMeterProvider>,
-    /// The OTLP log exporter's provider (feature `tracing`, `OTEL_LOGS_EXPORTER=otlp`).
+    /// The log exporters (feature `tracing`, `OTEL_LOGS_EXPORTER`).
     #[cfg(feature = "tracing")]
-    logger_provider: Option<SdkLoggerProvider>,
+    logs: Option<super::logs::LogExporters>,
     shutdown_timeout: Duration,
     stats: Vec<StatsHandle>,
 }
@@ -65,7 +63,7 @@ impl TracingGuard {
             provider: Some(provider),
             meter_provider: None,
             #[cfg(feature = "tracing")]
-            logger_provider: None,
+            logs: None,
             shutdown_timeout,
             stats,
         }
@@ -77,26 +75,19 @@ impl TracingGuard {
         self
     }
 
-    /// Also guards `logger_provider` (already installed in the `tracing` bridge).
+    /// Also guards `logs` (already installed in the `tracing` bridge).
     #[cfg(feature = "tracing")]
-    pub(super) fn with_logger_provider(
-        mut self,
-        logger_provider: Option<SdkLoggerProvider>,
-    ) -> Self {
-        self.logger_provider = logger_provider;
+    pub(super) fn with_log_exporters(mut self, logs: super::logs::LogExporters) -> Self {
+        self.logs = Some(logs);
         self
     }
 
     /// Stops sending log records and flushes and shuts down the OTLP log exporter, if any.
     #[cfg(feature = "tracing")]
     fn shutdown_logs(&mut self) -> Result<(), OTelSdkError> {
-        match self.logger_provider.take() {
-            Some(provider) => {
-                super::logs::uninstall();
-                provider.shutdown_with_timeout(self.shutdown_timeout)
-            }
-            None => Ok(()),
-        }
+        self.logs
+            .take()
+            .map_or(Ok(()), |logs| logs.shutdown(self.shutdown_timeout))
     }
 
     #[cfg(not(feature = "tracing"))]
@@ -110,7 +101,7 @@ impl TracingGuard {
             provider: None,
             meter_provider: None,
             #[cfg(feature = "tracing")]
-            logger_provider: None,
+            logs: None,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             stats: Vec::new(),
         }
@@ -155,9 +146,9 @@ impl TracingGuard {
             .map_or(Ok(()), SdkMeterProvider::force_flush);
         #[cfg(feature = "tracing")]
         let metrics = metrics.and(
-            self.logger_provider
+            self.logs
                 .as_ref()
-                .map_or(Ok(()), SdkLoggerProvider::force_flush),
+                .map_or(Ok(()), super::logs::LogExporters::force_flush),
         );
         traces.and(metrics)
     }

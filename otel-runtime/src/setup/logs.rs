@@ -1,6 +1,9 @@
 //! The log exporters `OTEL_LOGS_EXPORTER` names (feature `tracing`): console lines on stderr and
 //! OTLP log records, both fed by the `tracing` bridge ([`crate::tracing_layer`]).
 
+use std::time::Duration;
+
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::Resource;
 
@@ -30,16 +33,43 @@ pub(super) fn logger_provider(
     ))
 }
 
-/// Sends log records where `config` says (the console, `provider`), and installs the global
-/// `tracing` subscriber that feeds them unless the application has one.
-pub(super) fn install(config: &Config, provider: Option<&SdkLoggerProvider>) {
-    bridge::logs::set_console(config.logs.exporters.contains(&ExporterKind::Console));
-    bridge::logs::set_provider(provider);
-    bridge::install_default_subscriber();
+/// The log exporters one setup installed, kept by its guard.
+#[derive(Debug)]
+pub(super) struct LogExporters {
+    installation: u64,
+    provider: Option<SdkLoggerProvider>,
 }
 
-/// Stops sending log records anywhere (`OTEL_SDK_DISABLED=true`, or the guard dropped).
-pub(super) fn uninstall() {
-    bridge::logs::set_console(false);
-    bridge::logs::set_provider(None);
+/// Sends log records where `config` says (the console, `provider`), and installs the global
+/// `tracing` subscriber that feeds them unless the application has one.
+pub(super) fn install(config: &Config, provider: Option<SdkLoggerProvider>) -> LogExporters {
+    let console = config.logs.exporters.contains(&ExporterKind::Console);
+    let installation = bridge::logs::install(console, provider.as_ref());
+    bridge::install_default_subscriber();
+    LogExporters {
+        installation,
+        provider,
+    }
+}
+
+/// Sends log records nowhere (`OTEL_SDK_DISABLED=true`).
+pub(super) fn install_none() {
+    bridge::logs::install(false, None);
+}
+
+impl LogExporters {
+    /// Exports the log records queued so far.
+    pub(super) fn force_flush(&self) -> OTelSdkResult {
+        self.provider
+            .as_ref()
+            .map_or(Ok(()), SdkLoggerProvider::force_flush)
+    }
+
+    /// Stops sending log records (unless a newer setup took over) and flushes and shuts the
+    /// OTLP exporter down, waiting at most `timeout`.
+    pub(super) fn shutdown(self, timeout: Duration) -> OTelSdkResult {
+        bridge::logs::uninstall(self.installation);
+        self.provider
+            .map_or(Ok(()), |provider| provider.shutdown_with_timeout(timeout))
+    }
 }
