@@ -17,7 +17,8 @@ use crate::propagation;
 /// exits (the tracer provider first, so that the last metrics count its last spans).
 ///
 /// Shutting down waits for the last export at most the OTLP export timeout (plus a small
-/// margin), so an unreachable collector delays exit by that much and no more.
+/// margin), so an unreachable collector delays exit by that much and no more (the meter
+/// provider's periodic reader adds at most 5 s, the SDK's bound on its last export).
 #[must_use = "dropping the guard shuts tracing down at once"]
 pub struct TracingGuard {
     provider: Option<SdkTracerProvider>,
