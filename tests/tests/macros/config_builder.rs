@@ -382,3 +382,23 @@ fn otlp_export_is_wired_from_the_environment() {
     assert_eq!(guard.shutdown_timeout(), std::time::Duration::from_secs(22));
     drop(guard);
 }
+
+#[test]
+fn metrics_follow_otel_metrics_exporter_and_are_off_when_the_sdk_is() {
+    let _serial = serial();
+    let metrics_installed = |pairs: &[(&str, &str)]| {
+        let (guard, _) = install(pairs);
+        guard.meter_provider().is_some()
+    };
+    // The builder's default (none here) applies to metrics as to traces.
+    assert!(!metrics_installed(&[]));
+    assert!(metrics_installed(&[("OTEL_METRICS_EXPORTER", "console")]));
+    assert!(!metrics_installed(&[
+        ("OTEL_METRICS_EXPORTER", "console"),
+        ("OTEL_SDK_DISABLED", "true"),
+    ]));
+    assert!(!metrics_installed(&[
+        ("OTEL_TRACES_EXPORTER", "console"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+    ]));
+}
