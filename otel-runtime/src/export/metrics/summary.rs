@@ -132,7 +132,6 @@ pub(crate) fn percentile(histogram: &HistogramValue, quantile: f64) -> Option<f6
     #[allow(clippy::cast_precision_loss)] // counts far below 2^53
     let rank = quantile.clamp(0.0, 1.0) * histogram.count as f64;
     let mut below = 0u64;
-    let mut estimate = None;
     for (index, &count) in histogram.bucket_counts.iter().enumerate() {
         #[allow(clippy::cast_precision_loss)]
         let (before, after) = (below as f64, (below + count) as f64);
@@ -142,10 +141,11 @@ pub(crate) fn percentile(histogram: &HistogramValue, quantile: f64) -> Option<f6
         }
         // The bucket's bounds, narrowed to the values recorded (the first bucket starts at 0,
         // the last has no upper bound).
-        let lower = match index {
-            0 => 0.0,
-            _ => histogram.bounds[index - 1],
-        };
+        let lower = index
+            .checked_sub(1)
+            .and_then(|previous| histogram.bounds.get(previous))
+            .copied()
+            .unwrap_or(0.0);
         let upper = histogram
             .bounds
             .get(index)
@@ -156,10 +156,9 @@ pub(crate) fn percentile(histogram: &HistogramValue, quantile: f64) -> Option<f6
         if !upper.is_finite() {
             return Some(lower);
         }
-        estimate = Some(lower + (upper - lower) * ((rank - before) / (after - before)));
-        break;
+        return Some(lower + (upper - lower) * ((rank - before) / (after - before)));
     }
-    estimate
+    None
 }
 
 /// A duration in seconds, in the unit that reads best: `850 µs`, `4.2 ms`, `1.25 s`.
