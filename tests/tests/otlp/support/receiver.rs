@@ -29,7 +29,6 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
-use prost::Message;
 
 use super::tls::Pki;
 use super::{attributes_as_text, ReceivedSpan};
@@ -262,9 +261,20 @@ impl Receiver {
                         .route("/v1/traces", actix_web::web::post().to(http_export))
                         .route(
                             "/v1/metrics",
-                            actix_web::web::post().to(http_metrics_export),
+                            actix_web::web::post().to(|request, body, store| {
+                                http_signal_export(request, body, store, |json: &[u8]| {
+                                    serde_json::from_slice::<ExportMetricsServiceRequest>(json)
+                                })
+                            }),
                         )
-                        .route("/v1/logs", actix_web::web::post().to(http_logs_export))
+                        .route(
+                            "/v1/logs",
+                            actix_web::web::post().to(|request, body, store| {
+                                http_signal_export(request, body, store, |json: &[u8]| {
+                                    serde_json::from_slice::<ExportLogsServiceRequest>(json)
+                                })
+                            }),
+                        )
                 })
                 .workers(1)
                 .disable_signals();
@@ -415,49 +425,89 @@ async fn http_export(
             )
         })
         .collect();
-    let gzip = request
-        .headers()
-        .get("content-encoding")
-        .is_some_and(|value| value.as_bytes() == b"gzip");
-    let payload = if gzip {
-        let mut decoded = Vec::new();
-        if let Err(error) = flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded) {
-            return actix_web::HttpResponse::BadRequest().body(format!("bad gzip: {error}"));
-        }
-        decoded
-    } else {
-        body.to_vec()
-    };
-    // http/json: the protobuf messages' JSON form (hex ids, camelCase names).
-    let json = request
-        .headers()
-        .get("content-type")
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    let decoded = if json {
-        serde_json::from_slice::<ExportTraceServiceRequest>(&payload)
-            .map_err(|error| format!("bad JSON: {error}"))
-    } else {
-        ExportTraceServiceRequest::decode(&payload[..])
-            .map_err(|error| format!("bad protobuf: {error}"))
-    };
-    match decoded {
+    match decode_export(&request, &body, |json: &[u8]| {
+        serde_json::from_slice::<ExportTraceServiceRequest>(json)
+    }) {
         Ok(decoded) => {
             if let Ok(mut list) = store.lock() {
                 list.push(ReceivedRequest {
                     headers,
-                    gzip,
-                    body: decoded,
+                    gzip: decoded.gzip,
+                    body: decoded.message,
                 });
             }
-            if json {
-                actix_web::HttpResponse::Ok()
-                    .content_type("application/json")
-                    .body("{}")
-            } else {
-                actix_web::HttpResponse::Ok()
-                    .content_type("application/x-protobuf")
-                    .body(ExportTraceServiceResponse::default().encode_to_vec())
+            accepted(decoded.json)
+        }
+        Err(error) => actix_web::HttpResponse::BadRequest().body(error),
+    }
+}
+
+/// An export request as received.
+struct Decoded<M> {
+    message: M,
+    /// It came as http/json (the protobuf messages' JSON form: hex ids, camelCase names).
+    json: bool,
+    gzip: bool,
+}
+
+/// The export request in `body`: gunzipped if `content-encoding: gzip`, decoded with
+/// `from_json` if `content-type: application/json`, else as protobuf.
+fn decode_export<M: prost::Message + Default>(
+    request: &actix_web::HttpRequest,
+    body: &[u8],
+    from_json: fn(&[u8]) -> serde_json::Result<M>,
+) -> Result<Decoded<M>, String> {
+    let header = |name: &str| request.headers().get(name).map(|value| value.as_bytes());
+    let gzip = header("content-encoding") == Some(b"gzip".as_slice());
+    let json = header("content-type").is_some_and(|value| value.starts_with(b"application/json"));
+    let mut payload = Vec::new();
+    let payload = if gzip {
+        flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut payload)
+            .map_err(|error| format!("bad gzip: {error}"))?;
+        &payload[..]
+    } else {
+        body
+    };
+    let message = if json {
+        from_json(payload).map_err(|error| format!("bad JSON: {error}"))?
+    } else {
+        M::decode(payload).map_err(|error| format!("bad protobuf: {error}"))?
+    };
+    Ok(Decoded {
+        message,
+        json,
+        gzip,
+    })
+}
+
+/// The answer to an accepted export: the empty response message (every signal's response is
+/// empty when all was accepted), as JSON or protobuf like the request.
+fn accepted(json: bool) -> actix_web::HttpResponse {
+    if json {
+        actix_web::HttpResponse::Ok()
+            .content_type("application/json")
+            .body("{}")
+    } else {
+        actix_web::HttpResponse::Ok()
+            .content_type("application/x-protobuf")
+            .body(Vec::new())
+    }
+}
+
+/// `POST /v1/metrics` and `POST /v1/logs`: decoded (protobuf or JSON, gzip or not) and kept.
+async fn http_signal_export<M: prost::Message + Default + 'static>(
+    request: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+    store: actix_web::web::Data<Arc<Mutex<Vec<M>>>>,
+    from_json: fn(&[u8]) -> serde_json::Result<M>,
+) -> actix_web::HttpResponse {
+    match decode_export(&request, &body, from_json) {
+        Ok(decoded) => {
+            if let Ok(mut list) = store.lock() {
+                list.push(decoded.message);
             }
+            accepted(decoded.json)
         }
         Err(error) => actix_web::HttpResponse::BadRequest().body(error),
     }
@@ -496,55 +546,6 @@ impl TraceService for GrpcCollector {
             });
         }
         Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
-    }
-}
-
-/// `POST /v1/metrics`: decoded (protobuf or JSON, gzip or not) and kept.
-async fn http_metrics_export(
-    request: actix_web::HttpRequest,
-    body: actix_web::web::Bytes,
-    store: actix_web::web::Data<MetricsStore>,
-) -> actix_web::HttpResponse {
-    let gzip = request
-        .headers()
-        .get("content-encoding")
-        .is_some_and(|value| value.as_bytes() == b"gzip");
-    let payload = if gzip {
-        let mut decoded = Vec::new();
-        if let Err(error) = flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut decoded) {
-            return actix_web::HttpResponse::BadRequest().body(format!("bad gzip: {error}"));
-        }
-        decoded
-    } else {
-        body.to_vec()
-    };
-    let json = request
-        .headers()
-        .get("content-type")
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    let decoded = if json {
-        serde_json::from_slice::<ExportMetricsServiceRequest>(&payload)
-            .map_err(|error| format!("bad JSON: {error}"))
-    } else {
-        ExportMetricsServiceRequest::decode(&payload[..])
-            .map_err(|error| format!("bad protobuf: {error}"))
-    };
-    match decoded {
-        Ok(decoded) => {
-            if let Ok(mut list) = store.lock() {
-                list.push(decoded);
-            }
-            if json {
-                actix_web::HttpResponse::Ok()
-                    .content_type("application/json")
-                    .body("{}")
-            } else {
-                actix_web::HttpResponse::Ok()
-                    .content_type("application/x-protobuf")
-                    .body(ExportMetricsServiceResponse::default().encode_to_vec())
-            }
-        }
-        Err(error) => actix_web::HttpResponse::BadRequest().body(error),
     }
 }
 
@@ -596,62 +597,6 @@ impl tonic::codegen::Service<tonic::codegen::http::Request<tonic::body::Body>> f
             self.traces.call(request)
         }
     }
-}
-
-/// `POST /v1/logs`: decoded (protobuf or JSON, gzip or not) and kept.
-async fn http_logs_export(
-    request: actix_web::HttpRequest,
-    body: actix_web::web::Bytes,
-    store: actix_web::web::Data<LogsStore>,
-) -> actix_web::HttpResponse {
-    let json = request
-        .headers()
-        .get("content-type")
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    let payload = match gunzipped(&request, &body) {
-        Ok(payload) => payload,
-        Err(error) => return actix_web::HttpResponse::BadRequest().body(error),
-    };
-    let decoded = if json {
-        serde_json::from_slice::<ExportLogsServiceRequest>(&payload)
-            .map_err(|error| format!("bad JSON: {error}"))
-    } else {
-        ExportLogsServiceRequest::decode(&payload[..])
-            .map_err(|error| format!("bad protobuf: {error}"))
-    };
-    match decoded {
-        Ok(decoded) => {
-            if let Ok(mut list) = store.lock() {
-                list.push(decoded);
-            }
-            if json {
-                actix_web::HttpResponse::Ok()
-                    .content_type("application/json")
-                    .body("{}")
-            } else {
-                actix_web::HttpResponse::Ok()
-                    .content_type("application/x-protobuf")
-                    .body(ExportLogsServiceResponse::default().encode_to_vec())
-            }
-        }
-        Err(error) => actix_web::HttpResponse::BadRequest().body(error),
-    }
-}
-
-/// The body of `request`, gunzipped if it says it is gzip.
-fn gunzipped(request: &actix_web::HttpRequest, body: &[u8]) -> Result<Vec<u8>, String> {
-    let gzip = request
-        .headers()
-        .get("content-encoding")
-        .is_some_and(|value| value.as_bytes() == b"gzip");
-    if !gzip {
-        return Ok(body.to_vec());
-    }
-    let mut decoded = Vec::new();
-    flate2::read::GzDecoder::new(body)
-        .read_to_end(&mut decoded)
-        .map_err(|error| format!("bad gzip: {error}"))?;
-    Ok(decoded)
 }
 
 struct GrpcLogsCollector {
