@@ -37,6 +37,12 @@ pub(crate) fn known_methods(variable: Option<&str>) -> Vec<Cow<'static, str>> {
     }
 }
 
+/// The known methods of the process (from [`KNOWN_METHODS_VARIABLE`] or the default ones).
+#[cfg(feature = "actix-web")]
+pub(crate) fn known_methods_in_use() -> &'static [Cow<'static, str>] {
+    &KNOWN_METHODS
+}
+
 /// Whether [`KNOWN_METHODS_VARIABLE`] is unset, read once: then the known methods are the
 /// default ones, matched without going through the list.
 static DEFAULT_METHODS_KNOWN: LazyLock<bool> =

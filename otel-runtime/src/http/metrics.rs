@@ -15,7 +15,7 @@
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::Instant;
 
-use opentelemetry::metrics::{Histogram, UpDownCounter};
+use opentelemetry::metrics::Histogram;
 use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
 #[cfg(feature = "actix-web")]
 use opentelemetry_semantic_conventions::attribute::HTTP_ROUTE;
@@ -25,8 +25,11 @@ use opentelemetry_semantic_conventions::attribute::{
 #[cfg(any(feature = "awc", feature = "reqwest"))]
 use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT};
 use opentelemetry_semantic_conventions::metric::{
-    HTTP_CLIENT_REQUEST_DURATION, HTTP_SERVER_ACTIVE_REQUESTS, HTTP_SERVER_REQUEST_DURATION,
+    HTTP_CLIENT_REQUEST_DURATION, HTTP_SERVER_REQUEST_DURATION,
 };
+
+#[cfg(feature = "actix-web")]
+use crate::http::active_requests::{ActiveRequests, Slot};
 
 use crate::instrument::{installed_meter_provider, meter_generation};
 
@@ -36,23 +39,37 @@ pub(crate) const DURATION_BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
-/// The three instruments, made from one meter provider.
+/// The instruments made from one meter provider (`http.server.active_requests` is an
+/// observable one reading [`ActiveRequests`]).
 #[derive(Debug)]
 pub(crate) struct HttpInstruments {
     #[cfg_attr(not(feature = "actix-web"), allow(dead_code))]
     server_duration: Histogram<f64>,
-    #[cfg_attr(not(feature = "actix-web"), allow(dead_code))]
-    server_active: UpDownCounter<i64>,
+    #[cfg(feature = "actix-web")]
+    server_active: &'static ActiveRequests,
     #[cfg_attr(not(any(feature = "awc", feature = "reqwest")), allow(dead_code))]
     client_duration: Histogram<f64>,
 }
 
 impl HttpInstruments {
     fn new(provider: &impl opentelemetry::metrics::MeterProvider) -> Self {
+        Self::with_active_requests(
+            provider,
+            #[cfg(feature = "actix-web")]
+            ActiveRequests::global(),
+        )
+    }
+
+    fn with_active_requests(
+        provider: &impl opentelemetry::metrics::MeterProvider,
+        #[cfg(feature = "actix-web")] server_active: &'static ActiveRequests,
+    ) -> Self {
         let scope = InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
             .with_version(env!("CARGO_PKG_VERSION"))
             .build();
         let meter = provider.meter_with_scope(scope);
+        #[cfg(feature = "actix-web")]
+        server_active.register(&meter);
         Self {
             server_duration: meter
                 .f64_histogram(HTTP_SERVER_REQUEST_DURATION)
@@ -60,11 +77,8 @@ impl HttpInstruments {
                 .with_description("Duration of HTTP server requests.")
                 .with_boundaries(DURATION_BUCKETS.to_vec())
                 .build(),
-            server_active: meter
-                .i64_up_down_counter(HTTP_SERVER_ACTIVE_REQUESTS)
-                .with_unit("{request}")
-                .with_description("Number of active HTTP server requests.")
-                .build(),
+            #[cfg(feature = "actix-web")]
+            server_active,
             client_duration: meter
                 .f64_histogram(HTTP_CLIENT_REQUEST_DURATION)
                 .with_unit("s")
@@ -166,7 +180,8 @@ pub(crate) struct ServerRequestMetrics {
     scheme: Option<&'static str>,
     route: Option<Value>,
     version: Option<KeyValue>,
-    active: bool,
+    /// Its count in `http.server.active_requests`, until counted out.
+    active: Option<&'static Slot>,
 }
 
 #[cfg(feature = "actix-web")]
@@ -189,19 +204,17 @@ impl ServerRequestMetrics {
         scheme: Option<&'static str>,
         version: Option<KeyValue>,
     ) -> Self {
-        let metrics = Self {
+        let active = instruments.server_active.slot(&method.as_str(), scheme);
+        active.enter();
+        Self {
             instruments,
             started: Instant::now(),
             method: method.clone(),
             scheme,
             route: None,
             version,
-            active: true,
-        };
-        instruments
-            .server_active
-            .add(1, metrics.active_attributes().as_slice());
-        metrics
+            active: Some(active),
+        }
     }
 
     /// [`start`](Self::start) with the method and scheme of a SERVER span's `attributes`.
@@ -224,17 +237,6 @@ impl ServerRequestMetrics {
     /// The matched route (`http.route`), once routing has found one.
     pub(crate) fn set_route(&mut self, route: Value) {
         self.route = Some(route);
-    }
-
-    /// `http.server.active_requests` is counted by method and scheme (the conventions'
-    /// required attributes).
-    fn active_attributes(&self) -> Attributes<2> {
-        let mut attributes = Attributes::new();
-        attributes.push(KeyValue::new(HTTP_REQUEST_METHOD, self.method.clone()));
-        if let Some(scheme) = self.scheme {
-            attributes.push(KeyValue::new(URL_SCHEME, scheme));
-        }
-        attributes
     }
 
     /// The request is answered with `status`: records its duration and counts it out.
@@ -263,11 +265,8 @@ impl ServerRequestMetrics {
 
     /// Counts the request out of `http.server.active_requests`.
     fn leave(&mut self) {
-        if self.active {
-            self.active = false;
-            self.instruments
-                .server_active
-                .add(-1, self.active_attributes().as_slice());
+        if let Some(active) = self.active.take() {
+            active.leave();
         }
     }
 }
@@ -376,6 +375,8 @@ impl ClientRequestMetrics {
 mod tests {
     use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
     use opentelemetry_semantic_conventions::attribute::NETWORK_PROTOCOL_VERSION;
+    #[cfg(feature = "actix-web")]
+    use opentelemetry_semantic_conventions::metric::HTTP_SERVER_ACTIVE_REQUESTS;
 
     use super::*;
     use crate::export::metrics::memory::MemoryMetricExporter;
@@ -383,7 +384,8 @@ mod tests {
     use crate::export::metrics::snapshot::PointValue;
     use crate::export::metrics::snapshot::{MetricSnapshot, Point};
 
-    /// Instruments on a provider of their own (not the global one), and what it exports.
+    /// Instruments on a provider of their own (not the global one), counting active requests in a
+    /// table of their own, and what the provider exports.
     fn local() -> (
         SdkMeterProvider,
         MemoryMetricExporter,
@@ -393,7 +395,13 @@ mod tests {
         let provider = SdkMeterProvider::builder()
             .with_reader(PeriodicReader::builder(exporter.clone()).build())
             .build();
-        let instruments = Box::leak(Box::new(HttpInstruments::new(&provider)));
+        let instruments = Box::leak(Box::new(HttpInstruments::with_active_requests(
+            &provider,
+            #[cfg(feature = "actix-web")]
+            Box::leak(Box::new(ActiveRequests::new(
+                crate::http::attributes::known_methods(None),
+            ))),
+        )));
         (provider, exporter, instruments)
     }
 

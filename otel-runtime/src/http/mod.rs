@@ -1,6 +1,8 @@
 //! HTTP glue: header carriers, the semantic-convention attributes and metrics, the actix-web
 //! server side (handler glue) and the awc client side.
 
+#[cfg(feature = "actix-web")]
+pub(crate) mod active_requests;
 pub(crate) mod attributes;
 #[cfg(any(feature = "actix-web", feature = "awc"))]
 pub(crate) mod carrier;
