@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::Instant;
 
 use opentelemetry::metrics::Histogram;
-use opentelemetry::{InstrumentationScope, Key, KeyValue, Value};
+use opentelemetry::{InstrumentationScope, KeyValue, Value};
 #[cfg(feature = "actix-web")]
 use opentelemetry_semantic_conventions::attribute::HTTP_ROUTE;
 use opentelemetry_semantic_conventions::attribute::{
@@ -27,6 +27,7 @@ use opentelemetry_semantic_conventions::attribute::{SERVER_ADDRESS, SERVER_PORT}
 use opentelemetry_semantic_conventions::metric::{
     HTTP_CLIENT_REQUEST_DURATION, HTTP_SERVER_REQUEST_DURATION,
 };
+use smallvec::SmallVec;
 
 #[cfg(feature = "actix-web")]
 use crate::http::active_requests::{ActiveRequests, Slot};
@@ -124,31 +125,8 @@ fn refill() -> Option<&'static HttpInstruments> {
 }
 
 /// Up to `N` attributes on the stack (the SDK takes a slice; a `Vec` per request would be an
-/// allocation freed on another thread).
-struct Attributes<const N: usize> {
-    items: [KeyValue; N],
-    len: usize,
-}
-
-impl<const N: usize> Attributes<N> {
-    fn new() -> Self {
-        Self {
-            items: std::array::from_fn(|_| KeyValue::new(Key::from_static_str(""), false)),
-            len: 0,
-        }
-    }
-
-    fn push(&mut self, attribute: KeyValue) {
-        if let Some(slot) = self.items.get_mut(self.len) {
-            *slot = attribute;
-            self.len += 1;
-        }
-    }
-
-    fn as_slice(&self) -> &[KeyValue] {
-        &self.items[..self.len]
-    }
-}
+/// allocation freed on another thread). Only the ones pushed are written and dropped.
+type Attributes<const N: usize> = SmallVec<[KeyValue; N]>;
 
 /// `http` or `https` as a static string; anything else (a proxy's arbitrary header value) is
 /// left out, to keep the attribute low-cardinality.
@@ -242,7 +220,7 @@ impl ServerRequestMetrics {
     /// The request is answered with `status`: records its duration and counts it out.
     pub(crate) fn finish(mut self, status: u16) {
         let elapsed = self.started.elapsed().as_secs_f64();
-        let mut attributes: Attributes<6> = Attributes::new();
+        let mut attributes: Attributes<6> = SmallVec::new();
         attributes.push(KeyValue::new(HTTP_REQUEST_METHOD, self.method.clone()));
         attributes.push(KeyValue::new(HTTP_RESPONSE_STATUS_CODE, i64::from(status)));
         if let Some(scheme) = self.scheme {
@@ -340,7 +318,7 @@ impl ClientRequestMetrics {
     /// Records the request's duration and how it ended.
     pub(crate) fn finish(self, outcome: ClientOutcome) {
         let elapsed = self.started.elapsed().as_secs_f64();
-        let mut attributes: Attributes<7> = Attributes::new();
+        let mut attributes: Attributes<7> = SmallVec::new();
         attributes.push(KeyValue::new(HTTP_REQUEST_METHOD, self.method));
         if let Some(address) = self.address {
             attributes.push(KeyValue::new(SERVER_ADDRESS, address));
