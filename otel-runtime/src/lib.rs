@@ -90,7 +90,7 @@ pub mod actix {
     pub use crate::http::server::{TraceRequests, TraceRequestsService};
 }
 
-/// awc integration: the [`TraceRequests`](awc::TraceRequests) client middleware (or
+/// awc integration: the [`TraceRequests`](crate::awc::TraceRequests) client middleware (or
 /// [`TracedRequest`](crate::TracedRequest) per request).
 #[cfg(feature = "awc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "awc")))]

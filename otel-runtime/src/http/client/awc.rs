@@ -13,7 +13,8 @@ use crate::http::carrier::HeaderInjector;
 /// What sending a request yields: awc's response or its error.
 pub type SendResult = <SendClientRequest as Future>::Output;
 
-/// Sends an awc request with a body, traced as [`TracedRequest::send_traced`] is.
+/// Sends an awc request with a body, traced as
+/// [`TracedRequest::send_traced`](crate::TracedRequest::send_traced) is.
 ///
 /// ```no_run
 /// use otel_runtime::{traced, TracedSendBody};
