@@ -57,14 +57,11 @@ mod enabled {
     use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
     use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-    use opentelemetry_sdk::metrics::data::ResourceMetrics;
-    use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
     use opentelemetry_sdk::metrics::Temporality;
-    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-    use opentelemetry_sdk::Resource;
     use tonic::metadata::{Ascii, MetadataKey, MetadataValue};
     use tonic::transport::Endpoint;
 
+    use super::super::on_transport::{OnTransport, Transport};
     #[cfg(feature = "otlp-tls")]
     use super::super::tls::Tls;
     use super::super::OwnedRuntime;
@@ -76,10 +73,12 @@ mod enabled {
     #[cfg(not(feature = "otlp-tls"))]
     type TlsState = ();
 
-    /// opentelemetry-otlp's exporter of one signal (`E`) and the runtime its channel lives on.
+    /// opentelemetry-otlp's exporter of one signal (`E`) over our channel.
+    pub(in crate::export::otlp) type GrpcExporter<E> = OnTransport<E, GrpcTransport>;
+
+    /// The runtime the channel lives on, and the TLS state.
     #[derive(Debug)]
-    pub(in crate::export::otlp) struct GrpcExporter<E> {
-        inner: E,
+    pub(in crate::export::otlp) struct GrpcTransport {
         runtime: OwnedRuntime,
         #[cfg_attr(not(feature = "otlp-tls"), allow(dead_code))]
         tls: TlsState,
@@ -163,10 +162,9 @@ mod enabled {
         let inner = make(channel)?.map_err(|error| format!("OTLP gRPC exporter: {error}"));
         drop(entered);
         let inner = inner?;
-        Ok(GrpcExporter {
+        Ok(OnTransport {
             inner,
-            runtime,
-            tls,
+            transport: GrpcTransport { runtime, tls },
         })
     }
 
@@ -221,8 +219,7 @@ mod enabled {
         Ok((endpoint, ()))
     }
 
-    impl<E> GrpcExporter<E> {
-        /// Runs one export on the exporter's runtime, its failure explained.
+    impl Transport for GrpcTransport {
         fn block_on(&self, export: impl Future<Output = OTelSdkResult>) -> OTelSdkResult {
             let runtime = self.runtime.on_this_thread()?;
             self.clear();
@@ -230,7 +227,9 @@ mod enabled {
                 .block_on(export)
                 .map_err(|error| self.explain(error))
         }
+    }
 
+    impl GrpcTransport {
         /// Forgets the failures of earlier exports.
         fn clear(&self) {
             #[cfg(feature = "otlp-tls")]
@@ -247,57 +246,6 @@ mod enabled {
                 return OTelSdkError::InternalFailure(rejection);
             }
             error
-        }
-    }
-
-    impl SpanExporter for GrpcExporter<opentelemetry_otlp::SpanExporter> {
-        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-            self.block_on(self.inner.export(batch))
-        }
-
-        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-            self.inner.shutdown_with_timeout(timeout)
-        }
-
-        fn force_flush(&self) -> OTelSdkResult {
-            self.inner.force_flush()
-        }
-
-        fn set_resource(&mut self, resource: &Resource) {
-            self.inner.set_resource(resource);
-        }
-    }
-
-    #[cfg(feature = "tracing")]
-    impl opentelemetry_sdk::logs::LogExporter for GrpcExporter<opentelemetry_otlp::LogExporter> {
-        async fn export(&self, batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
-            self.block_on(self.inner.export(batch))
-        }
-
-        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-            self.inner.shutdown_with_timeout(timeout)
-        }
-
-        fn set_resource(&mut self, resource: &Resource) {
-            self.inner.set_resource(resource);
-        }
-    }
-
-    impl PushMetricExporter for GrpcExporter<opentelemetry_otlp::MetricExporter> {
-        async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-            self.block_on(self.inner.export(metrics))
-        }
-
-        fn force_flush(&self) -> OTelSdkResult {
-            self.inner.force_flush()
-        }
-
-        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-            self.inner.shutdown_with_timeout(timeout)
-        }
-
-        fn temporality(&self) -> Temporality {
-            self.inner.temporality()
         }
     }
 }

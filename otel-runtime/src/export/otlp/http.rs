@@ -69,12 +69,9 @@ mod enabled {
     use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
     use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
     use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-    use opentelemetry_sdk::metrics::data::ResourceMetrics;
-    use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
     use opentelemetry_sdk::metrics::Temporality;
-    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-    use opentelemetry_sdk::Resource;
 
+    use super::super::on_transport::{OnTransport, Transport};
     #[cfg(feature = "otlp-tls")]
     use super::super::tls::Tls;
     use super::super::OwnedRuntime;
@@ -87,24 +84,15 @@ mod enabled {
     #[cfg(not(feature = "otlp-tls"))]
     type TlsState = ();
 
-    /// opentelemetry-otlp's exporter of one signal (`E`) over our client, the runtime the
-    /// client runs on, and the cause of its last failure.
-    #[derive(Debug)]
-    pub(in crate::export::otlp) struct HttpExporter<E> {
-        inner: E,
-        runtime: OwnedRuntime,
-        /// Why the last request could not be sent, if it could not.
-        failure: Arc<Mutex<Option<String>>>,
-        #[cfg_attr(not(feature = "otlp-tls"), allow(dead_code))]
-        tls: TlsState,
-    }
+    /// opentelemetry-otlp's exporter of one signal (`E`) over our client.
+    pub(in crate::export::otlp) type HttpExporter<E> = OnTransport<E, HttpTransport>;
 
     /// The span exporter for `config`.
     pub(in crate::export::otlp) fn exporter(
         config: &OtlpConfig,
         timeout: Duration,
     ) -> Result<HttpExporter<opentelemetry_otlp::SpanExporter>, String> {
-        let (transport, client) = Transport::start(config, timeout)?;
+        let (transport, client) = HttpTransport::start(config, timeout)?;
         let builder = configured(
             opentelemetry_otlp::SpanExporter::builder().with_http(),
             config,
@@ -120,7 +108,7 @@ mod enabled {
         config: &OtlpConfig,
         timeout: Duration,
     ) -> Result<HttpExporter<opentelemetry_otlp::LogExporter>, String> {
-        let (transport, client) = Transport::start(config, timeout)?;
+        let (transport, client) = HttpTransport::start(config, timeout)?;
         let builder = configured(
             opentelemetry_otlp::LogExporter::builder().with_http(),
             config,
@@ -136,7 +124,7 @@ mod enabled {
         timeout: Duration,
         temporality: Temporality,
     ) -> Result<HttpExporter<opentelemetry_otlp::MetricExporter>, String> {
-        let (transport, client) = Transport::start(config, timeout)?;
+        let (transport, client) = HttpTransport::start(config, timeout)?;
         let builder = configured(
             opentelemetry_otlp::MetricExporter::builder()
                 .with_http()
@@ -148,15 +136,18 @@ mod enabled {
         transport.with(builder.build(), config)
     }
 
-    /// What every signal's exporter is built on: the runtime, the client's failure slot and
-    /// the TLS state.
-    struct Transport {
+    /// What every signal's exporter is built on: the runtime the client runs on, the cause of
+    /// its last failure and the TLS state.
+    #[derive(Debug)]
+    pub(in crate::export::otlp) struct HttpTransport {
         runtime: OwnedRuntime,
+        /// Why the last request could not be sent, if it could not.
         failure: Arc<Mutex<Option<String>>>,
+        #[cfg_attr(not(feature = "otlp-tls"), allow(dead_code))]
         tls: TlsState,
     }
 
-    impl Transport {
+    impl HttpTransport {
         /// Starts the runtime and makes the client for `config`'s endpoint.
         fn start(
             config: &OtlpConfig,
@@ -188,11 +179,9 @@ mod enabled {
         ) -> Result<HttpExporter<E>, String> {
             let inner =
                 built.map_err(|error| format!("OTLP {} exporter: {error}", config.protocol))?;
-            Ok(HttpExporter {
+            Ok(OnTransport {
                 inner,
-                runtime: self.runtime,
-                failure: self.failure,
-                tls: self.tls,
+                transport: self,
             })
         }
     }
@@ -252,8 +241,7 @@ mod enabled {
         ))
     }
 
-    impl<E> HttpExporter<E> {
-        /// Runs one export on the exporter's runtime, its failure explained.
+    impl Transport for HttpTransport {
         fn block_on(&self, export: impl Future<Output = OTelSdkResult>) -> OTelSdkResult {
             let runtime = self.runtime.on_this_thread()?;
             self.clear();
@@ -261,7 +249,9 @@ mod enabled {
                 .block_on(export)
                 .map_err(|error| self.explain(error))
         }
+    }
 
+    impl HttpTransport {
         /// Forgets the failures of earlier exports.
         fn clear(&self) {
             *lock(&self.failure) = None;
@@ -284,57 +274,6 @@ mod enabled {
                 }
                 None => error,
             }
-        }
-    }
-
-    impl SpanExporter for HttpExporter<opentelemetry_otlp::SpanExporter> {
-        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-            self.block_on(self.inner.export(batch))
-        }
-
-        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-            self.inner.shutdown_with_timeout(timeout)
-        }
-
-        fn force_flush(&self) -> OTelSdkResult {
-            self.inner.force_flush()
-        }
-
-        fn set_resource(&mut self, resource: &Resource) {
-            self.inner.set_resource(resource);
-        }
-    }
-
-    #[cfg(feature = "tracing")]
-    impl opentelemetry_sdk::logs::LogExporter for HttpExporter<opentelemetry_otlp::LogExporter> {
-        async fn export(&self, batch: opentelemetry_sdk::logs::LogBatch<'_>) -> OTelSdkResult {
-            self.block_on(self.inner.export(batch))
-        }
-
-        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-            self.inner.shutdown_with_timeout(timeout)
-        }
-
-        fn set_resource(&mut self, resource: &Resource) {
-            self.inner.set_resource(resource);
-        }
-    }
-
-    impl PushMetricExporter for HttpExporter<opentelemetry_otlp::MetricExporter> {
-        async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-            self.block_on(self.inner.export(metrics))
-        }
-
-        fn force_flush(&self) -> OTelSdkResult {
-            self.inner.force_flush()
-        }
-
-        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-            self.inner.shutdown_with_timeout(timeout)
-        }
-
-        fn temporality(&self) -> Temporality {
-            self.inner.temporality()
         }
     }
 

@@ -3,6 +3,7 @@
 //!
 //! * `http`: http/protobuf and http/json with hyper's client;
 //! * `grpc`: gRPC with tonic;
+//! * `on_transport`: the span, log and metric exporter traits of either transport, written once;
 //! * `tls` (feature `otlp-tls`): rustls with the *ring* provider for `https://` endpoints of
 //!   both: the roots, the client's identity, and a clear cause when the server's certificate
 //!   is rejected.
@@ -21,6 +22,8 @@ mod grpc;
 mod http;
 #[cfg(feature = "tracing")]
 mod logs;
+#[cfg(any(feature = "otlp-http", feature = "otlp-grpc"))]
+mod on_transport;
 #[cfg(all(
     feature = "otlp-tls",
     any(feature = "otlp-http", feature = "otlp-grpc")
