@@ -91,7 +91,7 @@ pub mod actix {
 }
 
 /// awc integration: the [`TraceRequests`](crate::awc::TraceRequests) client middleware (or
-/// [`TracedRequest`](crate::TracedRequest) per request).
+/// [`TracedRequest`] per request).
 #[cfg(feature = "awc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "awc")))]
 pub mod awc {
