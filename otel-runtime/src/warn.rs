@@ -104,3 +104,41 @@ pub(crate) fn problem(message: fmt::Arguments<'_>) {
 pub(crate) fn notice(message: fmt::Arguments<'_>) {
     eprintln!("otel-runtime: notice: {message}");
 }
+
+/// The failure causes an exporter has reported: each distinct cause gets one warning, and only
+/// the first [`WarnedCauses::MAX`] do (a collector answering with ever-new messages must not
+/// flood stderr; further ones are only counted).
+#[derive(Debug, Default)]
+pub(crate) struct WarnedCauses(Vec<String>);
+
+impl WarnedCauses {
+    /// How many distinct causes get a warning of their own.
+    pub(crate) const MAX: usize = 8;
+
+    /// Whether `cause` is to be reported now: not reported before, and room left (it is then
+    /// remembered).
+    pub(crate) fn first_time(&mut self, cause: &str) -> bool {
+        let new = self.0.len() < Self::MAX && !self.0.iter().any(|seen| seen == cause);
+        if new {
+            self.0.push(cause.to_owned());
+        }
+        new
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WarnedCauses;
+
+    #[test]
+    fn each_cause_is_reported_once_and_only_the_first_few() {
+        let mut causes = WarnedCauses::default();
+        assert!(causes.first_time("connection refused"));
+        assert!(!causes.first_time("connection refused"));
+        for n in 1..WarnedCauses::MAX {
+            assert!(causes.first_time(&format!("status {n}")), "cause {n}");
+        }
+        assert!(!causes.first_time("one too many"));
+        assert!(!causes.first_time("status 1"));
+    }
+}

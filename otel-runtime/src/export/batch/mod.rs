@@ -47,10 +47,8 @@ pub(crate) use stats::{set_installed, sum, StatsSource};
 use super::value_limit::ValueLengthLimit;
 use crate::config::BatchSettings;
 use crate::recover::{lock, panic_message};
-use crate::warn;
+use crate::warn::{self, WarnedCauses};
 
-/// How many distinct failure causes get a warning of their own; further ones are only counted.
-const MAX_WARNED_CAUSES: usize = 8;
 /// The queue's first allocation, whatever its bound (it grows as needed up to the bound).
 const INITIAL_QUEUE_CAPACITY: usize = 1024;
 /// How long `force_flush` and a `Drop` without shutdown wait beyond one export timeout.
@@ -629,7 +627,7 @@ struct Health {
     /// A failure warning was printed since the last success: print a recovery notice.
     announced: bool,
     dropped_while_failing: u64,
-    warned_causes: Vec<String>,
+    warned_causes: WarnedCauses,
 }
 
 impl Health {
@@ -650,13 +648,10 @@ impl Health {
                 self.failing = true;
                 self.dropped_while_failing += count as u64;
                 let cause = error.to_string();
-                if self.warned_causes.len() < MAX_WARNED_CAUSES
-                    && !self.warned_causes.contains(&cause)
-                {
+                if self.warned_causes.first_time(&cause) {
                     warn::problem(format_args!(
                         "{name} failed: {cause}; spans are counted as dropped until it recovers"
                     ));
-                    self.warned_causes.push(cause);
                     self.announced = true;
                 }
             }

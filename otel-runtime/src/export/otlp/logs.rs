@@ -11,9 +11,10 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{BatchLogProcessor, LogBatch, LogExporter};
 use opentelemetry_sdk::Resource;
 
-use super::{grpc, http, MAX_WARNED_CAUSES};
+use super::{grpc, http};
 use crate::config::{OtlpConfig, Protocol};
 use crate::recover::lock;
+use crate::warn::WarnedCauses;
 
 /// The batch log processor exporting to the collector `config` names.
 pub(crate) fn log_processor(config: &OtlpConfig) -> Result<BatchLogProcessor, String> {
@@ -29,7 +30,7 @@ pub(crate) fn log_processor(config: &OtlpConfig) -> Result<BatchLogProcessor, St
             "OTLP logs export ({}) to {}",
             config.protocol, config.endpoint
         ),
-        warned_causes: Mutex::new(Vec::new()),
+        warned_causes: Mutex::default(),
     };
     // The SDK reads `OTEL_BLRP_*` for its batch settings.
     Ok(BatchLogProcessor::builder(exporter).build())
@@ -42,7 +43,7 @@ struct OtlpLogExporter {
     /// What warnings call it.
     name: String,
     /// The failures reported already.
-    warned_causes: Mutex<Vec<String>>,
+    warned_causes: Mutex<WarnedCauses>,
 }
 
 #[derive(Debug)]
@@ -61,13 +62,11 @@ impl LogExporter for OtlpLogExporter {
         };
         if let Err(error) = &result {
             let cause = error.to_string();
-            let mut warned = lock(&self.warned_causes);
-            if warned.len() < MAX_WARNED_CAUSES && !warned.contains(&cause) {
+            if lock(&self.warned_causes).first_time(&cause) {
                 crate::warn::problem(format_args!(
                     "{} failed: {cause}; those log records are dropped",
                     self.name
                 ));
-                warned.push(cause);
             }
         }
         result

@@ -44,6 +44,7 @@ pub(crate) use logs::log_processor;
 use super::batch::BatchProcessor;
 use super::value_limit::ValueLengthLimit;
 use crate::config::{BatchSettings, OtlpConfig, Protocol};
+use crate::warn::WarnedCauses;
 
 /// Whether this build can export with `protocol` (cargo features `otlp-http`, `otlp-grpc`).
 pub(crate) fn supports(protocol: Protocol) -> bool {
@@ -115,7 +116,7 @@ pub(crate) fn metric_exporter(
             "OTLP metrics export ({}) to {}",
             config.protocol, config.endpoint
         ),
-        warned_causes: Mutex::new(Vec::new()),
+        warned_causes: Mutex::default(),
     })
 }
 
@@ -126,7 +127,7 @@ pub(crate) struct MetricExporter {
     /// What warnings call it.
     name: String,
     /// The failures reported already.
-    warned_causes: Mutex<Vec<String>>,
+    warned_causes: Mutex<WarnedCauses>,
 }
 
 #[derive(Debug)]
@@ -134,10 +135,6 @@ enum MetricTransport {
     Http(http::MetricExporter),
     Grpc(grpc::MetricExporter),
 }
-
-/// Failure causes reported per exporter, at most (a collector answering with ever-new
-/// messages must not flood stderr).
-const MAX_WARNED_CAUSES: usize = 8;
 
 impl PushMetricExporter for MetricExporter {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
@@ -147,10 +144,8 @@ impl PushMetricExporter for MetricExporter {
         };
         if let Err(error) = &result {
             let cause = error.to_string();
-            let mut warned = crate::recover::lock(&self.warned_causes);
-            if warned.len() < MAX_WARNED_CAUSES && !warned.contains(&cause) {
+            if crate::recover::lock(&self.warned_causes).first_time(&cause) {
                 crate::warn::problem(format_args!("{} failed: {cause}", self.name));
-                warned.push(cause);
             }
         }
         result
