@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{guard, web, App, HttpResponse, HttpServer};
+use actix_web::{guard, web, App, HttpResponse};
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
@@ -41,7 +41,7 @@ async fn echo(body: web::Bytes) -> HttpResponse {
 
 /// A server whose app is wrapped in the middleware, on an ephemeral loopback port.
 fn start() -> (SocketAddr, ServerHandle) {
-    let server = HttpServer::new(|| {
+    serve_on_loopback!(|| {
         App::new()
             .wrap(TraceRequests::new())
             .app_data(web::PayloadConfig::new(16))
@@ -55,14 +55,6 @@ fn start() -> (SocketAddr, ServerHandle) {
                     .to(plain),
             )
     })
-    .workers(1)
-    .bind(("127.0.0.1", 0))
-    .expect("bind a loopback port");
-    let address = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    actix_rt::spawn(server);
-    (address, handle)
 }
 
 fn server_spans(spans: &[SpanData]) -> Vec<&SpanData> {

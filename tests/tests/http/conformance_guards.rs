@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpResponse};
 use demo_server::conformance::{Conformance, CALLBACK_HEADER, MAX_CALLS, PATH};
 use otel_runtime::testing;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -127,7 +127,7 @@ async fn redirects_are_not_followed() {
     let _capture = testing::capture();
     let receiver = Receiver::start();
     let location = receiver.url("/redirected");
-    let redirecting = HttpServer::new(move || {
+    let (redirecting_address, redirecting_handle) = serve_on_loopback!(move || {
         let location = location.clone();
         App::new().default_service(web::to(move || {
             let location = location.clone();
@@ -137,15 +137,7 @@ async fn redirects_are_not_followed() {
                     .finish()
             }
         }))
-    })
-    .workers(1)
-    .disable_signals()
-    .bind("127.0.0.1:0")
-    .expect("the redirecting server binds on loopback");
-    let redirecting_address = redirecting.addrs()[0];
-    let redirecting = redirecting.run();
-    let redirecting_handle = redirecting.handle();
-    actix_rt::spawn(redirecting);
+    });
     let (server, address, stub) = start(Some(Conformance::default()));
 
     let url = format!("http://{redirecting_address}/moved");

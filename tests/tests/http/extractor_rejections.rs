@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use actix_web::dev::{Payload, ServerHandle};
 use actix_web::http::StatusCode;
-use actix_web::{get, web, App, FromRequest, HttpRequest, HttpResponse, HttpServer, ResponseError};
+use actix_web::{get, web, App, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use opentelemetry::trace::{SpanContext, SpanKind, Status};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
@@ -130,7 +130,7 @@ mod untraced {
 /// A server with every handler (and, under `/untraced`, their untraced twins) on an ephemeral
 /// loopback port, wrapped in the `TraceRequests` middleware if `with_middleware`.
 fn start(with_middleware: bool) -> (SocketAddr, ServerHandle) {
-    let server = HttpServer::new(move || {
+    serve_on_loopback!(move || {
         let app = App::new()
             .app_data(web::PayloadConfig::new(PAYLOAD_LIMIT))
             .app_data(web::JsonConfig::default().limit(PAYLOAD_LIMIT))
@@ -156,15 +156,6 @@ fn start(with_middleware: bool) -> (SocketAddr, ServerHandle) {
             TraceRequests::new(),
         ))
     })
-    .workers(1)
-    .disable_signals()
-    .bind(("127.0.0.1", 0))
-    .expect("bind a loopback port");
-    let address = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    actix_rt::spawn(server);
-    (address, handle)
 }
 
 /// A span started under the test's capture, to send as the remote parent: the server spans of

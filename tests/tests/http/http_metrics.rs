@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpResponse};
 use otel_runtime::actix::TraceRequests;
 use otel_runtime::testing::capture_metrics;
 use otel_runtime::traced;
@@ -30,7 +30,7 @@ async fn unavailable() -> HttpResponse {
 }
 
 fn start() -> (SocketAddr, ServerHandle) {
-    let server = HttpServer::new(|| {
+    serve_on_loopback!(|| {
         App::new()
             .service(
                 web::scope("/wrapped")
@@ -40,14 +40,6 @@ fn start() -> (SocketAddr, ServerHandle) {
             .route("/bare/{id}", web::patch().to(metered))
             .route("/unavailable", web::patch().to(unavailable))
     })
-    .workers(1)
-    .bind(("127.0.0.1", 0))
-    .expect("bind a loopback port");
-    let address = server.addrs()[0];
-    let server = server.run();
-    let handle = server.handle();
-    actix_rt::spawn(server);
-    (address, handle)
 }
 
 async fn patch(address: SocketAddr, target: &str) -> u16 {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpResponse};
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
@@ -71,7 +71,7 @@ impl TestServer {
     fn start() -> Self {
         let release = Arc::new(Notify::new());
         let data = web::Data::new(Arc::clone(&release));
-        let server = HttpServer::new(move || {
+        let (address, handle) = serve_on_loopback!(move || {
             App::new()
                 .app_data(data.clone())
                 .route("/items/{id}", web::get().to(item))
@@ -82,15 +82,7 @@ impl TestServer {
                 .route("/any", web::route().to(any_method))
                 .route("/named", web::get().to(named))
                 .default_service(web::to(not_found))
-        })
-        .workers(1)
-        .disable_signals()
-        .bind("127.0.0.1:0")
-        .expect("binds on loopback");
-        let address = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_rt::spawn(server);
+        });
         Self {
             address,
             handle,

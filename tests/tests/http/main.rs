@@ -7,6 +7,23 @@
 //! tests run in parallel on the one global tracer provider. `http_metrics` alone installs a
 //! meter provider (`capture_metrics()`) and tells its requests apart by their method.
 
+/// Serves the actix-web app `factory` makes on a free loopback port with one worker, inside
+/// the current actix system: `(address, handle)`.
+macro_rules! serve_on_loopback {
+    ($factory:expr) => {{
+        let server = actix_web::HttpServer::new($factory)
+            .workers(1)
+            .disable_signals()
+            .bind(("127.0.0.1", 0))
+            .expect("binds a loopback port");
+        let address = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        (address, handle)
+    }};
+}
+
 mod support;
 
 mod actix_middleware;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpResponse};
 use opentelemetry::{Key, Value};
 use opentelemetry_sdk::trace::SpanData;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -136,19 +136,11 @@ impl Receiver {
     pub fn start() -> Self {
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let data = web::Data::new(Arc::clone(&received));
-        let server = HttpServer::new(move || {
+        let (address, handle) = serve_on_loopback!(move || {
             App::new()
                 .app_data(data.clone())
                 .default_service(web::to(record))
-        })
-        .workers(1)
-        .disable_signals()
-        .bind("127.0.0.1:0")
-        .expect("the receiver binds on loopback");
-        let address = server.addrs()[0];
-        let server = server.run();
-        let handle = server.handle();
-        actix_rt::spawn(server);
+        });
         Self {
             address,
             handle,
