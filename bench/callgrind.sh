@@ -46,6 +46,10 @@ GLOBAL_TRACER_CASES=(
     global/sdk-by-hand-global-tracer-cached-in-span global/sdk-by-hand-global-tracer-cached-async
     global/sdk-by-hand-global-tracer-cached-in-span-child
     global/sdk-by-hand-global-tracer-cached-async-child
+    global/sdk-by-hand-global-tracer-cached-in-span-ends-at-return
+    global/sdk-by-hand-global-tracer-cached-async-ends-at-return
+    global/sdk-by-hand-global-tracer-cached-in-span-ends-at-return-child
+    global/sdk-by-hand-global-tracer-cached-async-ends-at-return-child
 )
 MORE_CASES=(
     sampled/sdk-by-hand-3-attributes sampled/traced-sync-3-attributes
@@ -149,6 +153,21 @@ for flavour in sync async; do
 done
 if [ ${#row[@]} -gt 0 ]; then
     echo "  provider via global, against the same global::tracer (cached) by hand: ${row[*]}"
+fi
+# The same hand-written code ending its span when the body returns, as #[traced] does (in_span
+# leaves the end to the last copy of the span's context).
+row=()
+for flavour in sync async; do
+    for suffix in "" -child; do
+        hand=global-tracer-cached-in-span-ends-at-return
+        [ "$flavour" = async ] && hand=global-tracer-cached-async-ends-at-return
+        read -r caller all <<<"$(ratio "global/traced-$flavour$suffix" "global/sdk-by-hand-$hand$suffix")" || true
+        [ -n "${caller:-}" ] && row+=("$flavour $([ -n "$suffix" ] && echo child || echo root) $(printf '%.3fx' "$caller")")
+        caller=
+    done
+done
+if [ ${#row[@]} -gt 0 ]; then
+    echo "  provider via global, against that code also ending its span at return: ${row[*]}"
 fi
 
 others=(

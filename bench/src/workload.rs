@@ -161,6 +161,21 @@ where
     tracer.in_span("sdk_sync", |_| work(x))
 }
 
+/// [`sdk_sync`] that also ends its span when the body returns, as `#[traced]` does: `in_span`
+/// ends it when the last copy of its context is dropped, which a copy kept by the body (a task
+/// spawned with it) delays.
+#[inline(never)]
+pub fn sdk_sync_end<T: Tracer>(tracer: &T, x: u64) -> u64
+where
+    T::Span: Send + Sync + 'static,
+{
+    tracer.in_span("sdk_sync_end", |cx| {
+        let out = work(x);
+        cx.span().end();
+        out
+    })
+}
+
 /// The same three attributes as [`traced_attrs`].
 #[inline(never)]
 pub fn sdk_attrs(tracer: &SdkTracer, id: i64, user: &str, retry: bool) -> u64 {
@@ -181,6 +196,17 @@ where
 {
     let cx = Context::current_with_span(tracer.start("sdk_async"));
     async move { work(x) }.with_context(cx).await
+}
+
+/// [`sdk_async`] that also ends its span when the body completes, as `#[traced]` does.
+pub async fn sdk_async_end<T: Tracer>(tracer: &T, x: u64) -> u64
+where
+    T::Span: Send + Sync + 'static,
+{
+    let cx = Context::current_with_span(tracer.start("sdk_async_end"));
+    let out = async move { work(x) }.with_context(cx.clone()).await;
+    cx.span().end();
+    out
 }
 
 /// The same three attributes, async.
@@ -307,6 +333,11 @@ hand_calls! {
     global_sync_calls(tracer = global_hand_tracer, i) => sdk_sync(tracer, black_box(i));
     /// [`sdk_async`] with a tracer from `global::tracer` (cached).
     global_async_calls(tracer = global_hand_tracer, i) => poll_ready(sdk_async(tracer, black_box(i)));
+    /// [`sdk_sync_end`] with a tracer from `global::tracer` (cached).
+    global_sync_end_calls(tracer = global_hand_tracer, i) => sdk_sync_end(tracer, black_box(i));
+    /// [`sdk_async_end`] with a tracer from `global::tracer` (cached).
+    global_async_end_calls(tracer = global_hand_tracer, i) =>
+        poll_ready(sdk_async_end(tracer, black_box(i)));
 }
 
 // ---- the same calls, as child spans ----------------------------------------------------------
@@ -342,4 +373,8 @@ children! {
     global_sync_children => global_sync_calls;
     /// [`global_async_calls`] under a parent span.
     global_async_children => global_async_calls;
+    /// [`global_sync_end_calls`] under a parent span.
+    global_sync_end_children => global_sync_end_calls;
+    /// [`global_async_end_calls`] under a parent span.
+    global_async_end_children => global_async_end_calls;
 }

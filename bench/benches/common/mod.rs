@@ -352,12 +352,33 @@ pub fn phases() -> Vec<Phase> {
                     workload::global_async_children,
                     1,
                 ),
+                case(
+                    "SDK by hand, global::tracer cached, in_span, ends at return",
+                    workload::global_sync_end_calls,
+                    1,
+                ),
+                case(
+                    "SDK by hand, global::tracer cached, async, ends at return",
+                    workload::global_async_end_calls,
+                    1,
+                ),
+                case(
+                    "SDK by hand, global::tracer cached, in_span, ends at return, child",
+                    workload::global_sync_end_children,
+                    1,
+                ),
+                case(
+                    "SDK by hand, global::tracer cached, async, ends at return, child",
+                    workload::global_async_end_children,
+                    1,
+                ),
             ])
             .collect(),
             pairs: SPAN_PAIRS
                 .iter()
                 .copied()
                 .chain(GLOBAL_TRACER_PAIRS.iter().copied())
+                .chain(GLOBAL_TRACER_END_PAIRS.iter().copied())
                 .collect(),
         },
         Phase {
@@ -406,6 +427,28 @@ pub const SPAN_PAIRS: &[(&str, &str)] = &[
     ("#[traced] async", "SDK by hand, async"),
     ("#[traced] sync, child", "SDK by hand, in_span, child"),
     ("#[traced] async, child", "SDK by hand, async, child"),
+];
+
+/// `#[traced]` against the hand-written code of [`GLOBAL_TRACER_PAIRS`] that also ends its span
+/// when the body returns, as `#[traced]` does (`in_span` leaves it to the last copy of the
+/// context).
+pub const GLOBAL_TRACER_END_PAIRS: &[(&str, &str)] = &[
+    (
+        "#[traced] sync",
+        "SDK by hand, global::tracer cached, in_span, ends at return",
+    ),
+    (
+        "#[traced] async",
+        "SDK by hand, global::tracer cached, async, ends at return",
+    ),
+    (
+        "#[traced] sync, child",
+        "SDK by hand, global::tracer cached, in_span, ends at return, child",
+    ),
+    (
+        "#[traced] async, child",
+        "SDK by hand, global::tracer cached, async, ends at return, child",
+    ),
 ];
 
 /// `#[traced]` against the hand-written code that goes through the same global (boxed) tracer:

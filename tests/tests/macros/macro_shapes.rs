@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context as TaskContext, Waker};
 
-use opentelemetry::trace::{SpanKind, Status};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
 use opentelemetry::{Key, Value};
 use otel_runtime::testing::{self, is_child_of, is_root};
 use otel_runtime::traced;
@@ -47,6 +47,18 @@ async fn pending_forever() {
     std::future::pending::<()>().await;
 }
 
+/// Keeps the context current in its body (its own span) beyond the call, as a spawned task or a
+/// stored `current_span()` handle does.
+#[traced]
+fn hands_out_its_context() -> opentelemetry::Context {
+    opentelemetry::Context::current()
+}
+
+#[traced]
+async fn hands_out_its_context_async() -> opentelemetry::Context {
+    opentelemetry::Context::current()
+}
+
 #[traced]
 fn generic_sum<T, I>(items: I) -> T
 where
@@ -80,6 +92,14 @@ impl Counter {
     #[traced]
     async fn get_later(&self) -> u32 {
         self.count
+    }
+}
+
+fn poll_ready<F: Future>(future: F) -> F::Output {
+    let mut task = TaskContext::from_waker(Waker::noop());
+    match pin!(future).poll(&mut task) {
+        std::task::Poll::Ready(output) => output,
+        std::task::Poll::Pending => panic!("should complete at once"),
     }
 }
 
@@ -135,6 +155,24 @@ async fn async_functions_nest_across_awaits() {
         .collect();
     assert_eq!(leaves.len(), 2);
     assert!(leaves.iter().all(|leaf| is_child_of(leaf, &parent)));
+}
+
+/// The span ends when the function returns, as `Tracer::in_span` documents, not when the last
+/// copy of its context is dropped: work that kept the context (a task spawned with it, a
+/// stored handle) neither stretches the span's duration nor holds it back from export.
+#[test]
+fn the_span_ends_at_return_while_its_context_lives_on() {
+    let capture = testing::capture();
+    let kept = hands_out_its_context();
+    let kept_async = poll_ready(hands_out_its_context_async());
+    assert!(kept.has_active_span() && kept_async.has_active_span());
+    let sync_span = capture.span("hands_out_its_context");
+    let async_span = capture.span("hands_out_its_context_async");
+    assert_eq!(kept.span().span_context(), &sync_span.span_context);
+    assert_eq!(kept_async.span().span_context(), &async_span.span_context);
+    // Ended once: dropping the last copies adds nothing.
+    drop((kept, kept_async));
+    assert_eq!(capture.spans().len(), 2);
 }
 
 #[test]
