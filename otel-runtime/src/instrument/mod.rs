@@ -22,6 +22,12 @@
 //!   are not evaluated. Installing a provider (which bumps the generation) ends that.
 //! - A span that does not record (unsampled) is made current for its children, but neither
 //!   ended explicitly nor recorded on: the SDK drops it silently.
+//!
+//! One cost is chosen on purpose: a recording span is ended explicitly when the function
+//! returns (a lock of the span's mutex and a dynamic call, ~75 instructions), not when the last
+//! copy of its context is dropped, as the SDK's `in_span` does. A copy kept by work that
+//! outlives the call (a task spawned with the context, a stored [`crate::current_span`]
+//! handle) would otherwise stretch the span to that work's end, or keep it from export.
 
 mod attribute_value;
 mod current_span;
