@@ -10,7 +10,8 @@
 //! Attributes are the conventions' low-cardinality ones only (never the path or the query),
 //! held in an array on the stack: the values that repeat (method, scheme, route, version) are
 //! static strings, so recording a request allocates nothing once its attribute set is known to
-//! the SDK.
+//! the SDK. The durations go through handles bound to the sets a thread sees again and again
+//! ([`bound_durations`](super::bound_durations)), which spares the SDK hashing the set per request.
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::Instant;
@@ -32,6 +33,8 @@ use smallvec::SmallVec;
 #[cfg(feature = "actix-web")]
 use crate::http::active_requests::{ActiveRequests, Slot};
 
+#[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
+use crate::http::bound_durations;
 use crate::instrument::{installed_meter_provider, meter_generation};
 
 /// The explicit bucket boundaries the conventions give for the HTTP duration histograms, in
@@ -235,9 +238,11 @@ impl ServerRequestMetrics {
         if status >= 500 {
             attributes.push(KeyValue::new(ERROR_TYPE, status_error(status)));
         }
-        self.instruments
-            .server_duration
-            .record(elapsed, attributes.as_slice());
+        bound_durations::record(
+            &self.instruments.server_duration,
+            elapsed,
+            attributes.as_slice(),
+        );
         self.leave();
     }
 
@@ -343,9 +348,11 @@ impl ClientRequestMetrics {
                 attributes.push(KeyValue::new(ERROR_TYPE, error_type));
             }
         }
-        self.instruments
-            .client_duration
-            .record(elapsed, attributes.as_slice());
+        bound_durations::record(
+            &self.instruments.client_duration,
+            elapsed,
+            attributes.as_slice(),
+        );
     }
 }
 

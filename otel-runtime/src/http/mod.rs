@@ -4,6 +4,8 @@
 #[cfg(feature = "actix-web")]
 pub(crate) mod active_requests;
 pub(crate) mod attributes;
+#[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
+mod bound_durations;
 #[cfg(any(feature = "actix-web", feature = "awc"))]
 pub(crate) mod carrier;
 #[cfg(any(feature = "awc", feature = "reqwest"))]
