@@ -11,7 +11,7 @@
 //! held in an array on the stack: the values that repeat (method, scheme, route, version) are
 //! static strings, so recording a request allocates nothing once its attribute set is known to
 //! the SDK. The durations go through handles bound to the sets a thread sees again and again
-//! ([`bound_durations`](super::bound_durations)), which spares the SDK hashing the set per request.
+//! ([`super::bound_durations`]), which spares the SDK hashing the set per request.
 
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::Instant;
