@@ -8,6 +8,7 @@ use opentelemetry::trace::noop::NoopTracerProvider;
 use opentelemetry::{global, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanExporter, TracerProviderBuilder};
 
+use super::console_writer::SharedWriter;
 use super::guard::TracingGuard;
 use super::metrics::{install_meter_provider, meter_provider};
 use super::pipeline::Pipeline;
@@ -120,7 +121,8 @@ impl Builder {
         self
     }
 
-    /// Where the console exporter writes (standard output by default).
+    /// Where the console exporters write, the span lines and the metrics summary (standard
+    /// output by default).
     pub fn console_writer(mut self, writer: impl Write + Send + 'static) -> Self {
         self.console_writer = Some(Box::new(writer));
         self
@@ -204,7 +206,12 @@ impl Builder {
             return Ok(TracingGuard::disabled());
         }
 
-        let mut pipeline = Pipeline::build(self.provider, &config, self.console_writer)?;
+        let console_writer = self.console_writer.map(SharedWriter::new);
+        let mut pipeline = Pipeline::build(
+            self.provider,
+            &config,
+            console_writer.as_ref().map(SharedWriter::boxed),
+        )?;
         for add in self.custom_exporters {
             add(&mut pipeline, &config)?;
         }
@@ -214,7 +221,12 @@ impl Builder {
             &config.resource_attributes,
             &self.resource,
         );
-        let meter_provider = meter_provider(&config, resource.clone(), &pipeline.stats)?;
+        let meter_provider = meter_provider(
+            &config,
+            resource.clone(),
+            &pipeline.stats,
+            console_writer.as_ref().map(SharedWriter::boxed),
+        )?;
         #[cfg(feature = "tracing")]
         let logger_provider = super::logs::logger_provider(&config, &resource)?;
         let provider = pipeline

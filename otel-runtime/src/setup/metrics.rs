@@ -2,6 +2,8 @@
 //! provider: one periodic reader per exporter `OTEL_METRICS_EXPORTER` names, the HTTP
 //! instruments recording to it, and the span export counts observed by it.
 
+use std::io::Write;
+
 use opentelemetry::global;
 use opentelemetry::metrics::noop::NoopMeterProvider;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
@@ -17,10 +19,12 @@ use crate::export::otlp;
 
 /// The meter provider for `config`, or `None` when no exporter is configured for metrics
 /// (`OTEL_METRICS_EXPORTER=none`) or the `disabled` cargo feature is on.
+/// The console summary goes to `console_writer` (standard output if none).
 pub(super) fn meter_provider(
     config: &Config,
     resource: Resource,
     stats: &[StatsHandle],
+    mut console_writer: Option<Box<dyn Write + Send>>,
 ) -> Result<Option<SdkMeterProvider>, SetupError> {
     if cfg!(feature = "disabled") {
         return Ok(None);
@@ -31,7 +35,10 @@ pub(super) fn meter_provider(
     for kind in &config.metrics.exporters {
         match kind {
             ExporterKind::Console => {
-                let exporter = ConsoleMetricExporter::stdout(settings.interval_set);
+                let exporter = match console_writer.take() {
+                    Some(writer) => ConsoleMetricExporter::to_writer(settings.interval_set, writer),
+                    None => ConsoleMetricExporter::stdout(settings.interval_set),
+                };
                 builder = builder.with_reader(
                     PeriodicReader::builder(exporter)
                         .with_interval(settings.interval)

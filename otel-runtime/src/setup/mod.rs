@@ -3,6 +3,7 @@
 //! that flushes on drop.
 
 mod builder;
+mod console_writer;
 mod guard;
 #[cfg(feature = "tracing")]
 mod logs;

@@ -402,3 +402,51 @@ fn metrics_follow_otel_metrics_exporter_and_are_off_when_the_sdk_is() {
         ("OTEL_METRICS_EXPORTER", "none"),
     ]));
 }
+
+#[traced(kind = server)]
+async fn priced() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().finish()
+}
+
+/// The console's metrics summary goes where its span lines go: the writer given in code.
+#[actix_rt::test]
+async fn the_console_writer_receives_the_metrics_summary_too() {
+    use actix_web::{test, web, App};
+
+    let _serial = serial();
+    let buffer = Buffer::default();
+    let guard = otel_runtime::builder()
+        .service_name("summary-test")
+        .console_format(ConsoleFormat::Json)
+        .env_lookup(env(&[("OTEL_TRACES_EXPORTER", "console")]))
+        .console_writer(buffer.clone())
+        .install()
+        .expect("installs");
+    let app = test::init_service(App::new().route("/price/{item}", web::get().to(priced))).await;
+    for _ in 0..2 {
+        let request = test::TestRequest::get().uri("/price/tea").to_request();
+        assert!(test::call_service(&app, request)
+            .await
+            .status()
+            .is_success());
+    }
+    drop(guard);
+    let text = buffer.text();
+    let spans: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| serde_json::from_str(line).expect("a JSON span line"))
+        .collect();
+    assert_eq!(spans.len(), 2, "{text}");
+    assert!(spans.iter().all(|span| span["name"] == "GET /price/{item}"));
+    assert!(
+        text.contains("HTTP server requests (http.server.request.duration)"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|line| !line.starts_with('{') && line.contains("/price/{item}"))
+        .unwrap_or_else(|| panic!("no summary row for the route in {text}"));
+    let columns: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&columns[..4], ["/price/{item}", "GET", "200", "2"], "{row}");
+}

@@ -1,6 +1,7 @@
 //! The console metric exporter (`OTEL_METRICS_EXPORTER=console`): the HTTP summary tables
-//! ([`super::summary`]) on standard output at shutdown, and after every export when
-//! `OTEL_METRIC_EXPORT_INTERVAL` is set.
+//! ([`super::summary`]) on standard output (or the writer given to
+//! [`Builder::console_writer`](crate::Builder::console_writer)) at shutdown, and after every
+//! export when `OTEL_METRIC_EXPORT_INTERVAL` is set.
 
 use std::io::Write;
 use std::sync::Mutex;
