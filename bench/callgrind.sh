@@ -142,33 +142,27 @@ for span in root child; do
     done
 done
 
-row=()
-for flavour in sync async; do
-    for suffix in "" -child; do
-        hand=global-tracer-cached-in-span; [ "$flavour" = async ] && hand=global-tracer-cached-async
-        read -r caller all <<<"$(ratio "global/traced-$flavour$suffix" "global/sdk-by-hand-$hand$suffix")" || true
-        [ -n "${caller:-}" ] && row+=("$flavour $([ -n "$suffix" ] && echo child || echo root) $(printf '%.3fx' "$caller")")
-        caller=
+# The global rows against another hand-written baseline: `global_row SYNC-CASE ASYNC-CASE LABEL`
+# (case ids without the `global/sdk-by-hand-` prefix and the `-child` suffix).
+global_row() {
+    local sync=$1 async=$2 label=$3 row=() flavour suffix hand caller all
+    for flavour in sync async; do
+        for suffix in "" -child; do
+            hand=$sync; [ "$flavour" = async ] && hand=$async
+            caller=
+            read -r caller all <<<"$(ratio "global/traced-$flavour$suffix" "global/sdk-by-hand-$hand$suffix")" || true
+            [ -n "${caller:-}" ] && row+=("$flavour $([ -n "$suffix" ] && echo child || echo root) $(printf '%.3fx' "$caller")")
+        done
     done
-done
-if [ ${#row[@]} -gt 0 ]; then
-    echo "  provider via global, against the same global::tracer (cached) by hand: ${row[*]}"
-fi
-# The same hand-written code ending its span when the body returns, as #[traced] does (in_span
-# leaves the end to the last copy of the span's context).
-row=()
-for flavour in sync async; do
-    for suffix in "" -child; do
-        hand=global-tracer-cached-in-span-ends-at-return
-        [ "$flavour" = async ] && hand=global-tracer-cached-async-ends-at-return
-        read -r caller all <<<"$(ratio "global/traced-$flavour$suffix" "global/sdk-by-hand-$hand$suffix")" || true
-        [ -n "${caller:-}" ] && row+=("$flavour $([ -n "$suffix" ] && echo child || echo root) $(printf '%.3fx' "$caller")")
-        caller=
-    done
-done
-if [ ${#row[@]} -gt 0 ]; then
-    echo "  provider via global, against that code also ending its span at return: ${row[*]}"
-fi
+    if [ ${#row[@]} -gt 0 ]; then
+        echo "  provider via global, against $label: ${row[*]}"
+    fi
+}
+global_row global-tracer-cached-in-span global-tracer-cached-async \
+    "the same global::tracer (cached) by hand"
+# in_span leaves the end to the last copy of the span's context; #[traced] ends it at return.
+global_row global-tracer-cached-in-span-ends-at-return global-tracer-cached-async-ends-at-return \
+    "that code also ending its span at return"
 
 others=(
     "sampled/traced-sync-3-attributes sampled/sdk-by-hand-3-attributes   sync, 3 attributes"
