@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::Instant;
 
 use opentelemetry::metrics::Histogram;
-use opentelemetry::{InstrumentationScope, KeyValue, Value};
+use opentelemetry::{KeyValue, Value};
 #[cfg(feature = "actix-web")]
 use opentelemetry_semantic_conventions::attribute::HTTP_ROUTE;
 use opentelemetry_semantic_conventions::attribute::{
@@ -35,7 +35,7 @@ use crate::http::active_requests::{ActiveRequests, Slot};
 
 #[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 use crate::http::bound_durations;
-use crate::instrument::{installed_meter_provider, meter_generation};
+use crate::instrument::{installed_meter_provider, meter_generation, runtime_meter};
 
 /// The explicit bucket boundaries the conventions give for the HTTP duration histograms, in
 /// seconds.
@@ -68,10 +68,7 @@ impl HttpInstruments {
         provider: &impl opentelemetry::metrics::MeterProvider,
         #[cfg(feature = "actix-web")] server_active: &'static ActiveRequests,
     ) -> Self {
-        let scope = InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
-            .with_version(env!("CARGO_PKG_VERSION"))
-            .build();
-        let meter = provider.meter_with_scope(scope);
+        let meter = runtime_meter(provider);
         #[cfg(feature = "actix-web")]
         server_active.register(&meter);
         Self {

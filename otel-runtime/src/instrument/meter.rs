@@ -4,6 +4,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+use opentelemetry::metrics::{Meter, MeterProvider};
+use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 
 use crate::recover::lock;
@@ -33,4 +35,13 @@ pub(crate) fn meter_generation() -> u64 {
 pub(crate) fn installed_meter_provider() -> (u64, Option<SdkMeterProvider>) {
     let slot = lock(&METER_PROVIDER);
     (METER_GENERATION.load(Ordering::Acquire), slot.clone())
+}
+
+/// The meter of the runtime's own instruments (the HTTP metrics, the span export counts) from
+/// `provider`: scope `otel-runtime` at this crate's version.
+pub(crate) fn runtime_meter(provider: &impl MeterProvider) -> Meter {
+    let scope = InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build();
+    provider.meter_with_scope(scope)
 }

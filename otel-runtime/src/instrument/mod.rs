@@ -47,9 +47,9 @@ pub use future::{InScope, Instrumented};
 #[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) use guard::SpanGuard;
 pub use guard::CANCELLED_ATTRIBUTE;
-pub(crate) use meter::meter_provider_installed;
 #[cfg(any(feature = "actix-web", feature = "awc", feature = "reqwest"))]
 pub(crate) use meter::{installed_meter_provider, meter_generation};
+pub(crate) use meter::{meter_provider_installed, runtime_meter};
 pub use outcome::{record_err_debug, record_err_display, record_return, RETURN_VALUE_ATTRIBUTE};
 pub use panic_capture::PANIC_EXCEPTION_TYPE;
 pub use relations::{link_from, parent_from, IntoLink, IntoParent};

@@ -11,8 +11,7 @@
 //! | | `error.type=already_shutdown` | spans dropped at (or after) shutdown |
 //! | `otel.sdk.processor.span.queue.size` (up-down counter) | | spans queued or being exported |
 
-use opentelemetry::metrics::MeterProvider as _;
-use opentelemetry::{InstrumentationScope, KeyValue};
+use opentelemetry::KeyValue;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
 use opentelemetry_semantic_conventions::metric::{
@@ -21,6 +20,7 @@ use opentelemetry_semantic_conventions::metric::{
 };
 
 use crate::export::batch::{sum, StatsHandle};
+use crate::instrument::runtime_meter;
 
 /// `error.type` of spans lost in a failed export.
 pub(crate) const EXPORT_FAILED: &str = "export_failed";
@@ -35,10 +35,7 @@ pub(crate) fn register(provider: &SdkMeterProvider, stats: &[StatsHandle]) {
     if stats.is_empty() {
         return;
     }
-    let scope = InstrumentationScope::builder(env!("CARGO_PKG_NAME"))
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .build();
-    let meter = provider.meter_with_scope(scope);
+    let meter = runtime_meter(provider);
     let handles = stats.to_vec();
     meter
         .u64_observable_counter(OTEL_SDK_EXPORTER_SPAN_EXPORTED)
