@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::support::demos::{Server, HANG_LIMIT};
 use crate::support::receiver::Receiver;
-use crate::support::{attributes_as_text, shared, ReceivedSpan};
+use crate::support::{attributes_as_text, hex, shared, ReceivedSpan};
 
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN_ID: &str = "00f067aa0ba902b7";
@@ -60,10 +60,6 @@ fn attribute(span: &ReceivedSpan, key: &str) -> Option<String> {
         .into_iter()
         .find(|(name, _)| name == key)
         .map(|(_, value)| value)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[test]

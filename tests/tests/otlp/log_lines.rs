@@ -4,25 +4,22 @@
 
 use crate::support::demos::{self, HANG_LIMIT};
 use crate::support::receiver::Receiver;
-use crate::support::shared;
+use crate::support::{hex, shared};
 
 #[test]
 fn the_console_log_line_carries_the_parent_span_ids() {
     let _shared = shared();
     let receiver = Receiver::http();
     let traces = receiver.endpoint() + "/v1/traces";
-    let server = demos::Server::start(&[
-        ("OTEL_TRACES_EXPORTER", "otlp"),
-        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces.as_str()),
-        ("OTEL_LOGS_EXPORTER", "console"),
-        ("RUST_LOG", "info"),
-    ]);
-    let mut client = demos::command("demo-client", &[("OTEL_TRACES_EXPORTER", "none")]);
-    client.args(["--url", &server.url]);
-    let client = demos::run(client, HANG_LIMIT);
-    assert!(client.status.success(), "{client:?}");
-    let (status, stderr) = server.interrupt();
-    assert!(status.success(), "{stderr:#?}");
+    let stderr = demos::run_demo_cleanly(
+        &[
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", traces.as_str()),
+            ("OTEL_LOGS_EXPORTER", "console"),
+            ("RUST_LOG", "info"),
+        ],
+        &[("OTEL_TRACES_EXPORTER", "none")],
+    );
 
     let spans = receiver.wait_for_spans(3, HANG_LIMIT);
     let parent = spans
@@ -52,8 +49,4 @@ fn the_console_log_line_carries_the_parent_span_ids() {
         [format!("trace_id={trace_id}"), format!("span_id={span_id}")],
         "the ids of the `parent` span, as the receiver decoded them: {line}"
     );
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -14,24 +14,17 @@ use crate::support::shared;
 /// one request through it.
 fn run_demo(receiver: &Receiver, protocol: &str, rust_log: &str) {
     let endpoint = receiver.endpoint();
-    let server = demos::Server::start(&[
-        ("OTEL_TRACES_EXPORTER", "otlp"),
-        ("OTEL_LOGS_EXPORTER", "otlp"),
-        ("OTEL_METRICS_EXPORTER", "none"),
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
-        ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
-        ("OTEL_BLRP_SCHEDULE_DELAY", "100"),
-        ("RUST_LOG", rust_log),
-    ]);
-    let mut client = demos::command("demo-client", &[("OTEL_TRACES_EXPORTER", "none")]);
-    client.args(["--url", &server.url]);
-    let client = demos::run(client, HANG_LIMIT);
-    assert!(client.status.success(), "{client:?}");
-    let (status, stderr) = server.interrupt();
-    assert!(status.success(), "{stderr:#?}");
-    assert!(
-        !stderr.iter().any(|line| line.contains("otel-runtime")),
-        "every export succeeded: {stderr:#?}"
+    demos::run_demo_cleanly(
+        &[
+            ("OTEL_TRACES_EXPORTER", "otlp"),
+            ("OTEL_LOGS_EXPORTER", "otlp"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_BLRP_SCHEDULE_DELAY", "100"),
+            ("RUST_LOG", rust_log),
+        ],
+        &[("OTEL_TRACES_EXPORTER", "none")],
     );
 }
 

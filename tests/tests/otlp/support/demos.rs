@@ -265,8 +265,8 @@ impl Drop for Server {
 /// Runs the whole demo once: demo-server with `server_env`, demo-client against it with
 /// `client_env`, then SIGINT to the server. Asserts that both exit successfully and that
 /// neither prints anything from otel-runtime (the configuration is valid and every export
-/// succeeded).
-pub fn run_demo_cleanly(server_env: &[(&str, &str)], client_env: &[(&str, &str)]) {
+/// succeeded); returns demo-server's standard error.
+pub fn run_demo_cleanly(server_env: &[(&str, &str)], client_env: &[(&str, &str)]) -> Vec<String> {
     let server = Server::start(server_env);
     let mut client = command("demo-client", client_env);
     client.args(["--url", &server.url]);
@@ -292,4 +292,5 @@ pub fn run_demo_cleanly(server_env: &[(&str, &str)], client_env: &[(&str, &str)]
             .any(|line| line.contains("otel-runtime")),
         "{server_stderr:#?}"
     );
+    server_stderr
 }

@@ -39,6 +39,11 @@ pub fn shared() -> RwLockReadGuard<'static, ()> {
     LOAD.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Trace and span ids as received (bytes) in the lower-case hex of `traceparent` and log lines.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// A span as received, with the resource attributes it came with.
 #[derive(Clone, Debug)]
 pub struct ReceivedSpan {
